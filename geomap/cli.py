@@ -48,15 +48,14 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="geomap")
 def cli() -> None:
-    """Sourced layers, offline maps and geodesic queries of China's and Russia's security
-    footprint in Tajikistan.
-    """  # noqa: D205
+    """Map China's and Russia's security footprint in Tajikistan: layers, maps, queries."""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn any GeomapError into one line on stderr and a non-zero exit."""
     try:
-        cli.main(args=argv, prog_name="geomap", standalone_mode=False)
+        # without standalone mode, click returns ctx.exit()'s code instead of raising
+        code = cli.main(args=argv, prog_name="geomap", standalone_mode=False)
     except GeomapError as exc:
         click.echo(f"geomap: error: {exc}", err=True)
         return exc.exit_code
@@ -70,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

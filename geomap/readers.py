@@ -37,7 +37,9 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
             features = data["features"]
             gdf = geopandas.GeoDataFrame.from_features(features, crs="EPSG:4326")
         except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise LayerReadError(f"{path}: not a readable GeoJSON FeatureCollection ({exc})") from None
+            raise LayerReadError(
+                f"{path}: not a readable GeoJSON FeatureCollection ({exc})"
+            ) from None
         return gdf
     import pyogrio
 

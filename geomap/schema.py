@@ -15,7 +15,7 @@ Every curated feature carries these properties (``None`` where unknown):
 ``date_estimated``           true when a date is inferred rather than stated
 ``cost_usd``                 cost, loan or debt in US dollars, as the sources give it
 ``description``              a short text in geomap's own words, saying what is unknown
-``precision``                IATI GeographicalPrecision code, 1 (exact site) ... 9 (unclear, country)
+``precision``                IATI precision code, 1 (exact site) ... 9 (unclear: country)
 ``coordinate_uncertainty_m`` radius in metres within which the real site is believed to lie
 ``sources``                  list of citations: ``{"citation", "seed", "locator", "quote", "url"}``
                              with at least ``citation`` and either ``seed`` or ``url``
@@ -194,7 +194,9 @@ def _walk_coords(coords: Any) -> Iterable[tuple[float, ...]]:
 
 def _ring_area2(ring: list) -> float:
     """Twice the signed planar area of a ring (positive when counter-clockwise)."""
-    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:], strict=False))
+    return sum(
+        x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in zip(ring, ring[1:], strict=False)
+    )
 
 
 def _geometry_problems(geom: dict | None) -> list[str]:
@@ -213,7 +215,9 @@ def _geometry_problems(geom: dict | None) -> list[str]:
     if not points:
         return ["geometry is empty"]
     for point in points:
-        if len(point) < 2 or not all(isinstance(c, int | float) and math.isfinite(c) for c in point):
+        if len(point) < 2 or not all(
+            isinstance(c, int | float) and math.isfinite(c) for c in point
+        ):
             return [f"coordinate {list(point)} is not a finite [lon, lat] pair"]
         lon, lat = point[:2]
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
@@ -266,7 +270,9 @@ def _property_problems(props: dict) -> list[str]:
     if props["category"] not in CATEGORIES:
         problems.append(f"unknown category {props['category']!r}")
     if props["status"] not in STATUSES:
-        problems.append(f"unknown status {props['status']!r} (expected one of {', '.join(STATUSES)})")
+        problems.append(
+            f"unknown status {props['status']!r} (expected one of {', '.join(STATUSES)})"
+        )
     if not isinstance(props["description"], str) or not props["description"].strip():
         problems.append("'description' is empty")
     precision = props["precision"]
@@ -279,7 +285,8 @@ def _property_problems(props: dict) -> list[str]:
         limit = MAX_UNCERTAINTY_M[precision]
         if limit is not None and uncertainty > limit:
             problems.append(
-                f"precision {precision} allows at most {limit:g} m of uncertainty, got {uncertainty:g}"
+                f"precision {precision} allows at most {limit:g} m of uncertainty, "
+                f"got {uncertainty:g}"
             )
     for key in ("start_date", "end_date"):
         value = props.get(key)
@@ -298,10 +305,14 @@ def _property_problems(props: dict) -> list[str]:
     if alt is not None and not (isinstance(alt, list) and all(isinstance(a, str) for a in alt)):
         problems.append("'alt_names' must be a list of strings")
     cost = props.get("cost_usd")
-    if cost is not None and (isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0):
+    if cost is not None and (
+        isinstance(cost, bool) or not isinstance(cost, int | float) or cost < 0
+    ):
         problems.append(f"'cost_usd' must be a number >= 0, got {cost!r}")
     if not isinstance(props["id"], str) or not _ID.match(props["id"]):
-        problems.append(f"'id' must be lower-case letters, digits, '.', '_' or '-', got {props['id']!r}")
+        problems.append(
+            f"'id' must be lower-case letters, digits, '.', '_' or '-', got {props['id']!r}"
+        )
     problems.extend(_source_problems(props["sources"]))
     return problems
 
@@ -438,17 +449,23 @@ def location_problems(names: Iterable[str] | None = None) -> list[Problem]:
             if not isinstance(code, str) or not code:
                 continue
             if code not in shapes.index:
-                problems.append(Problem(str(catalog.get_layer(name).path),
-                                        f"country {code!r} is not in the countries layer",
-                                        row.get("id")))
+                problems.append(
+                    Problem(
+                        str(catalog.get_layer(name).path),
+                        f"country {code!r} is not in the countries layer",
+                        row.get("id"),
+                    )
+                )
                 continue
             slack = float(row.get("coordinate_uncertainty_m") or 0) + 100
             if not geom.within(shapes[code].buffer(slack)):
                 off = geom.distance(shapes[code]) / 1000
-                problems.append(Problem(
-                    str(catalog.get_layer(name).path),
-                    f"lies {off:.1f} km outside {code}, beyond its uncertainty of "
-                    f"{slack / 1000 - 0.1:g} km",
-                    row.get("id"),
-                ))
+                problems.append(
+                    Problem(
+                        str(catalog.get_layer(name).path),
+                        f"lies {off:.1f} km outside {code}, beyond its uncertainty of "
+                        f"{slack / 1000 - 0.1:g} km",
+                        row.get("id"),
+                    )
+                )
     return problems

@@ -32,7 +32,9 @@ def refreshed(record: dict) -> dict:
     record = dict(record)
     record["feature_count"] = len(data["features"])
     if len(base) == 1:
-        record["geometry_type"] = base[0] if len(types) == 1 and types[0] == base[0] else "Multi" + base[0]
+        record["geometry_type"] = (
+            base[0] if len(types) == 1 and types[0] == base[0] else "Multi" + base[0]
+        )
     record["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return record
 
@@ -42,7 +44,9 @@ def update(records: list[dict] | None = None, refresh: list[str] | None = None) 
     LAYERS.mkdir(exist_ok=True)
     with open(LAYERS / ".catalog.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        current = json.loads(CATALOG.read_text(encoding="utf-8"))["layers"] if CATALOG.exists() else []
+        current = (
+            json.loads(CATALOG.read_text(encoding="utf-8"))["layers"] if CATALOG.exists() else []
+        )
         by_name = {r["name"]: r for r in current}
         for record in records or []:
             by_name[record["name"]] = refreshed(record)
@@ -59,7 +63,9 @@ def update(records: list[dict] | None = None, refresh: list[str] | None = None) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("records", nargs="?", type=Path, help="JSON file with a list of records")
-    parser.add_argument("--refresh", nargs="*", metavar="NAME", help="layers to refresh (all if none)")
+    parser.add_argument(
+        "--refresh", nargs="*", metavar="NAME", help="layers to refresh (all if none)"
+    )
     args = parser.parse_args()
     records = json.loads(args.records.read_text(encoding="utf-8")) if args.records else None
     update(records, args.refresh)

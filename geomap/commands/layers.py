@@ -23,7 +23,8 @@ def list_command(as_json: bool, theme: str | None) -> None:
     header = ("NAME", "THEME", "GEOMETRY", "FEATURES", "TITLE")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[4]]))
 
 
 @click.command("show")
@@ -39,8 +40,10 @@ def show_command(layer: str, as_json: bool) -> None:
         return
     click.echo(f"{record.title} ({record.name})")
     click.echo(record.description)
-    click.echo(f"theme: {record.theme}   geometry: {record.geometry_type}   "
-               f"features: {record.feature_count}")
+    click.echo(
+        f"theme: {record.theme}   geometry: {record.geometry_type}   "
+        f"features: {record.feature_count}"
+    )
     click.echo(f"geometry source: {record.geometry_source}")
     click.echo(f"licence: {record.licence}   attribution: {record.attribution}")
     click.echo(f"file: {record.path}")
@@ -49,10 +52,14 @@ def show_command(layer: str, as_json: bool) -> None:
         props = feature["properties"]
         code = props.get("precision")
         when = " - ".join(filter(None, [props.get("start_date"), props.get("end_date")]))
-        click.echo(f"- {props.get('id')}: {props.get('name')} [{props.get('category')}]"
-                   + (f" {when}" if when else ""))
-        click.echo(f"    precision {code} ({schema.PRECISION_CODES.get(code, '?')}), "
-                   f"±{props.get('coordinate_uncertainty_m', 0) / 1000:g} km")
+        click.echo(
+            f"- {props.get('id')}: {props.get('name')} [{props.get('category')}]"
+            + (f" {when}" if when else "")
+        )
+        click.echo(
+            f"    precision {code} ({schema.PRECISION_CODES.get(code, '?')}), "
+            f"±{props.get('coordinate_uncertainty_m', 0) / 1000:g} km"
+        )
         for source in props.get("sources") or []:
             click.echo(f"    source: {source.get('citation')}")
 
@@ -62,8 +69,9 @@ def show_command(layer: str, as_json: bool) -> None:
 @click.option("--layer", "layer_name", help="Layer to read from a multi-layer file.")
 @click.option("--curated", is_flag=True, help="Check user files against the full curated schema.")
 @click.pass_context
-def validate_command(ctx: click.Context, files: tuple[str, ...], layer_name: str | None,
-                     curated: bool) -> None:
+def validate_command(
+    ctx: click.Context, files: tuple[str, ...], layer_name: str | None, curated: bool
+) -> None:
     """Validate the curated layers, or the given layer FILES.
 
     Prints one line per problem. Exits 0 when valid, 1 when problems were found and 2 when an
@@ -75,8 +83,9 @@ def validate_command(ctx: click.Context, files: tuple[str, ...], layer_name: str
     for target in targets:
         try:
             if files:
-                problems += schema.validate_layer(target, curated=curated or None,
-                                                  layer_name=layer_name)
+                problems += schema.validate_layer(
+                    target, curated=curated or None, layer_name=layer_name
+                )
             else:
                 problems += schema.validate_layer(target)
         except LayerReadError as exc:
