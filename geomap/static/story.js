@@ -1,0 +1,462 @@
+/* geomap story mode: step through a story on a Leaflet map, offline.
+ *
+ * Data arrive only as JSON in <script id="story-data" type="application/json"> and reach the
+ * DOM only through textContent and numeric SVG attributes: nothing from a story or a layer is
+ * ever parsed as HTML or run as code.
+ *
+ * Keys: Right/Down/PageDown/Space = next, Left/Up/PageUp = previous, Home = first, End = last.
+ * The URL fragment #step-N keeps the step across reloads and shared links.
+ * window.geomap.story exposes the state for tests: current(), goTo(n), visibleLayers(), map.
+ */
+(function () {
+  "use strict";
+
+  var data = JSON.parse(document.getElementById("story-data").textContent);
+  var steps = data.steps;
+  var total = steps.length;
+  var reduceMotion = window.matchMedia &&
+    window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var SVG = "http://www.w3.org/2000/svg";
+  var current = 0;
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  /* ------------------------------------------------------------------ marker shapes */
+
+  var SHAPES = {
+    circle: function (g) { var c = document.createElementNS(SVG, "circle");
+      c.setAttribute("cx", "12"); c.setAttribute("cy", "12"); c.setAttribute("r", "8"); return c; },
+    square: function () { var r = document.createElementNS(SVG, "rect");
+      r.setAttribute("x", "4.5"); r.setAttribute("y", "4.5");
+      r.setAttribute("width", "15"); r.setAttribute("height", "15"); return r; },
+    triangle: function () { var p = document.createElementNS(SVG, "polygon");
+      p.setAttribute("points", "12,2.5 22,20.5 2,20.5"); return p; },
+    diamond: function () { var p = document.createElementNS(SVG, "polygon");
+      p.setAttribute("points", "12,1.5 22.5,12 12,22.5 1.5,12"); return p; },
+    star: function () { var p = document.createElementNS(SVG, "polygon");
+      p.setAttribute("points",
+        "12,1.5 14.8,8.9 22.5,9.2 16.4,14 18.6,21.5 12,17.2 5.4,21.5 7.6,14 1.5,9.2 9.2,8.9");
+      return p; }
+  };
+
+  function shapeSvg(style, size, highlighted) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", String(size));
+    svg.setAttribute("height", String(size));
+    svg.setAttribute("aria-hidden", "true");
+    var make = SHAPES[style.shape] || SHAPES.circle;
+    var shape = make();
+    shape.setAttribute("fill", style.color);
+    shape.setAttribute("stroke", highlighted ? "#000000" : "#ffffff");
+    shape.setAttribute("stroke-width", highlighted ? "2.5" : "1.5");
+    svg.appendChild(shape);
+    return svg;
+  }
+
+  function lineSwatch(style) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 36 24");
+    svg.setAttribute("width", "36");
+    svg.setAttribute("height", "24");
+    svg.setAttribute("aria-hidden", "true");
+    var item;
+    if (style.fill && style.fill_opacity !== undefined) {
+      item = document.createElementNS(SVG, "rect");
+      item.setAttribute("x", "3"); item.setAttribute("y", "3");
+      item.setAttribute("width", "30"); item.setAttribute("height", "18");
+      item.setAttribute("fill", style.fill);
+      item.setAttribute("fill-opacity", String(Math.max(style.fill_opacity, 0.3)));
+    } else {
+      item = document.createElementNS(SVG, "line");
+      item.setAttribute("x1", "2"); item.setAttribute("y1", "12");
+      item.setAttribute("x2", "34"); item.setAttribute("y2", "12");
+    }
+    item.setAttribute("stroke", style.color);
+    item.setAttribute("stroke-width", String(Math.min(style.weight || 3, 5)));
+    if (style.dash) { item.setAttribute("stroke-dasharray", style.dash); }
+    svg.appendChild(item);
+    return svg;
+  }
+
+  /* ------------------------------------------------------------------ the map */
+
+  var map = L.map("story-map", {
+    keyboard: false,          // the arrow keys move between steps, not the map
+    zoomSnap: 0.25,
+    attributionControl: true,
+    worldCopyJump: false
+  });
+  map.attributionControl.setPrefix(false);
+  if (data.tiles && data.tiles.url) {
+    L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "" }).addTo(map);
+  }
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+
+  var layerNames = Object.keys(data.layers);
+  var leafletLayers = {};   // name -> L.GeoJSON
+  var featureLayers = {};   // name -> [{id, layer, isPoint}]
+
+  layerNames.forEach(function (name) {
+    var info = data.layers[name];
+    var style = info.style;
+    var items = [];
+    featureLayers[name] = items;
+    var group = L.geoJSON({ type: "FeatureCollection", features: info.features }, {
+      style: function () {
+        return {
+          color: style.color, weight: style.weight || 3, dashArray: style.dash || null,
+          fillColor: style.fill || style.color,
+          fillOpacity: style.fill_opacity !== undefined ? style.fill_opacity :
+            (info.kind === "area" ? 0.2 : 0),
+          opacity: 1
+        };
+      },
+      pointToLayer: function (feature, latlng) {
+        var icon = L.divIcon({ className: "story-marker", html: shapeSvg(style, 24, false),
+          iconSize: [24, 24], iconAnchor: [12, 12] });
+        return L.marker(latlng, { icon: icon, keyboard: false });
+      },
+      onEachFeature: function (feature, layer) {
+        var props = feature.properties || {};
+        items.push({ id: props.id, layer: layer, isPoint: feature.geometry &&
+          /Point$/.test(feature.geometry.type), name: props.name });
+        if (props.name) {
+          layer.bindTooltip(el("span", null, props.name), { direction: "top" });
+        }
+      }
+    });
+    leafletLayers[name] = group;
+  });
+
+  function setHighlight(name, highlight) {
+    var style = data.layers[name].style;
+    var any = highlight.length > 0;
+    featureLayers[name].forEach(function (item) {
+      var on = highlight.indexOf(item.id) >= 0;
+      if (item.isPoint) {
+        var size = on ? 40 : 24;
+        item.layer.setIcon(L.divIcon({
+          className: "story-marker" + (on ? " story-marker-highlight" : ""),
+          html: shapeSvg(style, size, on), iconSize: [size, size],
+          iconAnchor: [size / 2, size / 2] }));
+        item.layer.setOpacity(any && !on ? 0.55 : 1);
+        item.layer.setZIndexOffset(on ? 1000 : 0);
+        if (on) { item.layer.openTooltip(); } else { item.layer.closeTooltip(); }
+      } else {
+        item.layer.setStyle({
+          weight: on ? (style.weight || 3) + 4 : (style.weight || 3),
+          color: on ? "#000000" : style.color,
+          opacity: any && !on ? 0.6 : 1
+        });
+        if (on) {
+          item.layer.bringToFront();
+          if (item.layer.getTooltip()) { item.layer.openTooltip(); }
+        } else if (item.layer.getTooltip()) { item.layer.closeTooltip(); }
+      }
+    });
+  }
+
+  function showLayers(step) {
+    layerNames.forEach(function (name) {
+      var want = step.layers.indexOf(name) >= 0;
+      var has = map.hasLayer(leafletLayers[name]);
+      if (want && !has) { leafletLayers[name].addTo(map); }
+      if (!want && has) { map.removeLayer(leafletLayers[name]); }
+    });
+    // draw in the step's order: areas at the bottom, points on top
+    step.layers.forEach(function (name) {
+      if (data.layers[name].kind !== "point") { leafletLayers[name].bringToFront(); }
+    });
+    step.layers.forEach(function (name) { setHighlight(name, step.highlight); });
+  }
+
+  function fly(step, animate) {
+    var view = step.view;
+    var options = { animate: animate, duration: animate ? 1.2 : 0 };
+    if (view.bounds) {
+      var b = view.bounds;
+      var bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+      if (animate) { map.flyToBounds(bounds, options); }
+      else { map.fitBounds(bounds, { animate: false }); }
+    } else {
+      var center = L.latLng(view.center[0], view.center[1]);
+      if (animate) { map.flyTo(center, view.zoom, options); }
+      else { map.setView(center, view.zoom, { animate: false }); }
+    }
+  }
+
+  /* ------------------------------------------------------------------ the panel */
+
+  function fillPanel(step) {
+    var year = document.getElementById("story-year");
+    year.textContent = step.year || "";
+    year.hidden = !step.year;
+    document.getElementById("story-step-title").textContent = step.title;
+
+    var text = document.getElementById("story-text");
+    text.replaceChildren();
+    step.text.split(/\n\s*\n/).forEach(function (para) {
+      text.appendChild(el("p", null, para.replace(/\s*\n\s*/g, " ")));
+    });
+
+    var legend = document.getElementById("story-legend");
+    legend.replaceChildren();
+    step.layers.forEach(function (name) {
+      var info = data.layers[name];
+      var li = el("li", "story-legend-item");
+      li.setAttribute("data-layer", name);
+      li.appendChild(info.kind === "point" ? shapeSvg(info.style, 24, false)
+        : lineSwatch(info.style));
+      li.appendChild(el("span", null, info.title));
+      legend.appendChild(li);
+    });
+    var names = [];
+    step.layers.forEach(function (name) {
+      featureLayers[name].forEach(function (item) {
+        if (step.highlight.indexOf(item.id) >= 0 && names.indexOf(item.name) < 0) {
+          names.push(item.name || item.id);
+        }
+      });
+    });
+    if (names.length) {
+      var li = el("li", "story-legend-item story-legend-highlight");
+      li.appendChild(shapeSvg({ color: "#ffffff", shape: "circle" }, 24, true));
+      li.appendChild(el("span", null, "Highlighted: " + names.join("; ")));
+      legend.appendChild(li);
+    }
+
+    var list = document.getElementById("story-citations");
+    list.replaceChildren();
+    step.citations.forEach(function (c) { list.appendChild(citationItem(c)); });
+  }
+
+  function citationItem(c) {
+    var li = el("li", "story-citation");
+    var text = c.label;
+    if (c.locator) { text += ", " + c.locator; }
+    li.appendChild(el("span", null, text));
+    if (c.seed) { li.appendChild(el("span", "story-seed", " [" + c.seed + "]")); }
+    if (c.url && /^https?:\/\//.test(c.url)) {
+      li.appendChild(document.createTextNode(" "));
+      var a = el("a", null, c.url);
+      a.href = c.url;          // only http(s) addresses reach an href
+      a.rel = "noopener noreferrer";
+      li.appendChild(a);
+    }
+    if (c.quote) { li.appendChild(el("q", "story-quote", c.quote)); }
+    return li;
+  }
+
+  /* ------------------------------------------------------------------ navigation */
+
+  function goTo(index, options) {
+    options = options || {};
+    index = Math.max(0, Math.min(total - 1, index));
+    var changed = index !== current || options.force;
+    current = index;
+    var step = steps[index];
+    var number = index + 1;
+    showLayers(step);
+    fly(step, !reduceMotion && !options.instant);
+    fillPanel(step);
+    document.getElementById("story-counter").textContent = "Step " + number + " of " + total;
+    var bar = document.getElementById("story-progressbar");
+    bar.setAttribute("aria-valuenow", String(number));
+    bar.setAttribute("aria-valuetext", "Step " + number + " of " + total);
+    bar.firstElementChild.style.width = (100 * number / total) + "%";
+    document.getElementById("story-prev").disabled = index === 0;
+    document.getElementById("story-first").disabled = index === 0;
+    document.getElementById("story-next").disabled = index === total - 1;
+    document.getElementById("story-last").disabled = index === total - 1;
+    document.body.setAttribute("data-step", String(number));
+    document.title = step.title + " (" + number + "/" + total + ") - " + data.title;
+    if (location.hash !== "#step-" + number) {
+      history.replaceState(null, "", "#step-" + number);
+    }
+    if (changed) {
+      document.getElementById("story-announce").textContent =
+        "Step " + number + " of " + total + (step.year ? ", " + step.year : "") + ": " + step.title;
+    }
+  }
+
+  function fromHash() {
+    var match = /^#step-(\d+)$/.exec(location.hash);
+    return match ? parseInt(match[1], 10) - 1 : 0;
+  }
+
+  var KEYS = {
+    ArrowRight: 1, ArrowDown: 1, PageDown: 1, " ": 1, Spacebar: 1,
+    ArrowLeft: -1, ArrowUp: -1, PageUp: -1
+  };
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    if (event.key === " " && target && target.tagName === "BUTTON") { return; }
+    if (KEYS[event.key]) {
+      goTo(current + KEYS[event.key]);
+    } else if (event.key === "Home") {
+      goTo(0);
+    } else if (event.key === "End") {
+      goTo(total - 1);
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+  document.getElementById("story-first").addEventListener("click", function () { goTo(0); });
+  document.getElementById("story-prev").addEventListener("click", function () {
+    goTo(current - 1); });
+  document.getElementById("story-next").addEventListener("click", function () {
+    goTo(current + 1); });
+  document.getElementById("story-last").addEventListener("click", function () {
+    goTo(total - 1); });
+  window.addEventListener("hashchange", function () { goTo(fromHash()); });
+
+  /* ------------------------------------------------------------------ print */
+
+  // One page per step: a static SVG map (Web Mercator, fitted to the step's view) with the
+  // step's layers and highlights, then the step's text and citations.
+  function mercator(lon, lat) {
+    var y = Math.log(Math.tan(Math.PI / 4 + Math.max(-85, Math.min(85, lat)) * Math.PI / 360));
+    return [lon * Math.PI / 180, y];
+  }
+
+  function printBounds(step) {
+    if (step.view.bounds) { return step.view.bounds; }
+    var span = 360 / Math.pow(2, step.view.zoom);   // about one 256px tile per 360/2^z degrees
+    var c = step.view.center;
+    return [c[1] - span * 2, c[0] - span, c[1] + span * 2, c[0] + span];
+  }
+
+  function printMap(step) {
+    var W = 1000, H = 600;
+    var b = printBounds(step);
+    var lo = mercator(b[0], b[1]), hi = mercator(b[2], b[3]);
+    var scale = Math.min(W / (hi[0] - lo[0]), H / (hi[1] - lo[1]));
+    var ox = (W - (hi[0] - lo[0]) * scale) / 2, oy = (H - (hi[1] - lo[1]) * scale) / 2;
+    function project(p) {
+      var m = mercator(p[0], p[1]);
+      return [(ox + (m[0] - lo[0]) * scale).toFixed(1), (H - oy - (m[1] - lo[1]) * scale).toFixed(1)];
+    }
+    function pathOf(rings, close) {
+      return rings.map(function (ring) {
+        return ring.map(function (p, i) { var q = project(p); return (i ? "L" : "M") + q[0] + " " + q[1]; })
+          .join("") + (close ? "Z" : "");
+      }).join("");
+    }
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    svg.setAttribute("class", "story-print-map");
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", "Map: " + step.title);
+    var frame = document.createElementNS(SVG, "rect");
+    frame.setAttribute("width", String(W)); frame.setAttribute("height", String(H));
+    frame.setAttribute("fill", "#ffffff"); frame.setAttribute("stroke", "#000000");
+    svg.appendChild(frame);
+    var clip = document.createElementNS(SVG, "g");
+    step.layers.forEach(function (name) {
+      var info = data.layers[name];
+      var style = info.style;
+      info.features.forEach(function (f) {
+        var g = f.geometry;
+        if (!g) { return; }
+        var on = step.highlight.indexOf((f.properties || {}).id) >= 0;
+        var parts = g.type.indexOf("Multi") === 0 ? g.coordinates : [g.coordinates];
+        var kind = g.type.replace("Multi", "");
+        parts.forEach(function (part) {
+          if (kind === "Point") {
+            var q = project(part);
+            var size = on ? 30 : 18;
+            var icon = shapeSvg(style, size, on);
+            icon.setAttribute("x", String(q[0] - size / 2));
+            icon.setAttribute("y", String(q[1] - size / 2));
+            clip.appendChild(icon);
+            return;
+          }
+          var path = document.createElementNS(SVG, "path");
+          path.setAttribute("d", kind === "Polygon" ? pathOf(part, true) : pathOf([part], false));
+          path.setAttribute("fill", kind === "Polygon" ? (style.fill || style.color) : "none");
+          path.setAttribute("fill-opacity", String(style.fill_opacity !== undefined ?
+            style.fill_opacity : 0.2));
+          path.setAttribute("stroke", on ? "#000000" : style.color);
+          path.setAttribute("stroke-width", String((style.weight || 3) + (on ? 3 : 0)));
+          if (style.dash) { path.setAttribute("stroke-dasharray", style.dash); }
+          clip.appendChild(path);
+        });
+      });
+    });
+    svg.appendChild(clip);
+    return svg;
+  }
+
+  function buildPrint() {
+    var holder = document.getElementById("story-print");
+    holder.replaceChildren();
+    steps.forEach(function (step) {
+      var section = el("section", "story-print-step");
+      section.setAttribute("data-step", String(step.number));
+      section.appendChild(el("p", "story-print-counter",
+        data.title + " - step " + step.number + " of " + total));
+      section.appendChild(el("h2", null, (step.year ? step.year + ": " : "") + step.title));
+      section.appendChild(printMap(step));
+      var legend = el("p", "story-print-legend",
+        "On the map: " + step.layers.map(function (n) { return data.layers[n].title; }).join("; "));
+      section.appendChild(legend);
+      step.text.split(/\n\s*\n/).forEach(function (para) {
+        section.appendChild(el("p", "story-print-text", para.replace(/\s*\n\s*/g, " ")));
+      });
+      section.appendChild(el("h3", null, "Sources"));
+      var list = el("ol", "story-citations");
+      step.citations.forEach(function (c) { list.appendChild(citationItem(c)); });
+      section.appendChild(list);
+      var attribution = step.layers.map(function (n) { return data.layers[n].attribution; })
+        .filter(function (a, i, all) { return a && all.indexOf(a) === i; });
+      if (attribution.length) {
+        section.appendChild(el("p", "story-print-attribution", "Map data: " + attribution.join("; ")));
+      }
+      holder.appendChild(section);
+    });
+  }
+
+  buildPrint();
+
+  /* ------------------------------------------------------------------ start */
+
+  var attribution = layerNames.map(function (n) { return data.layers[n].attribution; })
+    .filter(function (a, i, all) { return a && all.indexOf(a) === i; });
+  attribution.forEach(function (a) { map.attributionControl.addAttribution(
+    a.replace(/[&<>"']/g, function (ch) { return "&#" + ch.charCodeAt(0) + ";"; })); });
+
+  window.geomap = window.geomap || {};
+  window.geomap.story = {
+    map: map,
+    total: total,
+    current: function () { return current + 1; },
+    goTo: function (number) { goTo(number - 1); },
+    visibleLayers: function () {
+      return layerNames.filter(function (n) { return map.hasLayer(leafletLayers[n]); });
+    },
+    highlighted: function () {
+      var out = [];
+      layerNames.forEach(function (n) {
+        if (!map.hasLayer(leafletLayers[n])) { return; }
+        featureLayers[n].forEach(function (item) {
+          if (steps[current].highlight.indexOf(item.id) >= 0) { out.push(item.id); }
+        });
+      });
+      return out;
+    }
+  };
+  goTo(fromHash(), { instant: true, force: true });
+  window.geomap.ready = true;
+}());

@@ -1,0 +1,759 @@
+"""Classroom story mode: a sequence of map steps that a teacher walks through, offline.
+
+A story is a small YAML or JSON file (see :func:`load_story` and the README section
+"Classroom: stories and pictures")::
+
+    title: China's security footprint in Tajikistan
+    base_layers: [countries]             # shown in every step (optional)
+    steps:
+      - title: "2011: land handed to China"
+        year: 2011                       # optional; a number or a short text such as "1996-97"
+        text: Tajikistan ceded about 1,158 km2 of the Pamirs to China.
+        layers: [ceded_territory_2011]   # curated layer names shown in this step
+        highlight: [ceded-2011-markansu] # feature ids drawn emphasised (optional)
+        view: {bounds: [72.5, 37.0, 75.5, 39.7]}  # or {center: {lat: 38.5, lon: 71}, zoom: 7}
+        citations:
+          - {citation: "Olimova & Olimov 2021", seed: 000_3482db23aa8818ee.txt, locator: "2.3"}
+
+:func:`render_story` turns a story into one self-contained HTML page (Leaflet inlined, no CDN)
+that is stepped through with the arrow keys, Page Up/Down, Home/End or on-screen buttons.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from geomap.errors import RenderError
+
+if TYPE_CHECKING:
+    import geopandas
+
+__all__ = [
+    "DEFAULT_STORY",
+    "Citation",
+    "Step",
+    "Story",
+    "StoryError",
+    "View",
+    "build_story_html",
+    "default_story_path",
+    "load_story",
+    "render_story",
+    "story_problems",
+]
+
+#: Name that stands for the story shipped with geomap wherever a story file is expected.
+DEFAULT_STORY = "default"
+
+#: Longest step text, in characters: more does not fit on a slide read from the back of a room.
+MAX_TEXT = 1200
+
+#: Bounds used when a step names no view and shows nothing to fit: Tajikistan and its borders.
+TAJIKISTAN_BOUNDS = (67.3, 36.6, 75.2, 41.1)
+
+_STORY_KEYS = ("title", "description", "base_layers", "tiles", "steps")
+_STEP_KEYS = ("title", "year", "text", "layers", "highlight", "view", "citations")
+_CITATION_KEYS = ("citation", "seed", "locator", "quote", "url")
+_VIEW_KEYS = ("bounds", "center", "zoom")
+
+
+class StoryError(RenderError):
+    """A story file that cannot be read or breaks the story format; ``problems`` lists all."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [message])
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a step's facts come from: a seed document and its section, or a URL."""
+
+    citation: str
+    seed: str | None = None
+    locator: str | None = None
+    quote: str | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        """Return the citation as one line: ``citation, locator (seed)``."""
+        text = self.citation
+        if self.locator:
+            text += f", {self.locator}"
+        if self.seed:
+            text += f" [{self.seed}]"
+        if self.url:
+            text += f" <{self.url}>"
+        return text
+
+
+@dataclass(frozen=True)
+class View:
+    """A map view: ``bounds`` (west, south, east, north) or ``center`` (lat, lon) and ``zoom``."""
+
+    bounds: tuple[float, float, float, float] | None = None
+    center: tuple[float, float] | None = None
+    zoom: float | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a story."""
+
+    title: str
+    text: str
+    citations: tuple[Citation, ...]
+    layers: tuple[str, ...] = ()
+    highlight: tuple[str, ...] = ()
+    view: View | None = None
+    year: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A validated story: a title and its steps (see the module docstring for the format)."""
+
+    title: str
+    steps: tuple[Step, ...]
+    description: str = ""
+    base_layers: tuple[str, ...] = ()
+    tiles: dict[str, str] | None = None
+    source: str = "<story>"
+    layers: tuple[str, ...] = field(default=(), compare=False)
+
+    def step_layers(self, number: int) -> list[str]:
+        """Return the layers shown at step ``number`` (1-based): base layers, then the step's."""
+        step = self.steps[number - 1]
+        return list(dict.fromkeys([*self.base_layers, *step.layers]))
+
+
+def default_story_path() -> Path:
+    """Return the path of the default story shipped with geomap."""
+    return Path(str(resources.files("geomap").joinpath("stories", "default.yaml")))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read(path: Path) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise StoryError(f"{path}: no such story file") from None
+    except IsADirectoryError:
+        raise StoryError(f"{path}: is a folder, not a story file") from None
+    except UnicodeDecodeError:
+        raise StoryError(f"{path}: not UTF-8 text, so not a story file") from None
+    except OSError as exc:
+        raise StoryError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoryError(
+                f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            ) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise StoryError(f"{path}: not valid YAML ({problem}{where})") from None
+
+
+def load_story(
+    path: str | Path | None = None,
+    *,
+    layers: Mapping[str, geopandas.GeoDataFrame] | None = None,
+) -> Story:
+    """Read and validate a story file (YAML or JSON); ``None`` or ``"default"`` is the default.
+
+    Parameters
+    ----------
+    path
+        The story file. ``.json`` files are read as JSON, anything else as YAML.
+    layers
+        Layers the story may use, by name, instead of the curated catalog (for stories about
+        your own data and for tests).
+
+    Raises
+    ------
+    StoryError
+        Listing every problem, each naming the file, the step and the field.
+    """
+    if path is None or str(path) == DEFAULT_STORY:
+        path = default_story_path()
+    path = Path(path)
+    data = _read(path)
+    problems = story_problems(data, str(path), layers=layers)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StoryError(problems[0] + more, problems)
+    return _build(data, str(path))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class _LayerIndex:
+    """Layer names and feature ids a story may refer to, read once."""
+
+    def __init__(self, layers: Mapping[str, geopandas.GeoDataFrame] | None) -> None:
+        self._frames = layers
+        self._ids: dict[str, set[str]] = {}
+        if layers is None:
+            from geomap import catalog
+
+            self.names = catalog.layer_names()
+        else:
+            self.names = list(layers)
+
+    def ids(self, name: str) -> set[str]:
+        if name not in self._ids:
+            if self._frames is not None:
+                gdf = self._frames[name]
+                ids = gdf["id"].dropna().astype(str) if "id" in gdf else []
+                self._ids[name] = set(ids)
+            else:
+                from geomap import catalog
+
+                data = json.loads(catalog.get_layer(name).path.read_text(encoding="utf-8"))
+                self._ids[name] = {
+                    str(f["properties"]["id"])
+                    for f in data["features"]
+                    if (f.get("properties") or {}).get("id") is not None
+                }
+        return self._ids[name]
+
+    def unknown(self, name: str) -> str:
+        close = difflib.get_close_matches(name, self.names, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        return f"no layer named {name!r}{hint}"
+
+
+def _unknown_keys(data: dict, allowed: tuple[str, ...]) -> list[str]:
+    problems = []
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"field {key!r}: not a known field{hint} "
+                            f"(expected {', '.join(allowed)})")
+    return problems
+
+
+def _name_list(value: Any, field_name: str, index: _LayerIndex) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return [f"field {field_name!r}: must be a list of layer names, got {value!r}"]
+    return [f"field {field_name!r}: {index.unknown(v)}" for v in value if v not in index.names]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _view_problems(view: Any) -> list[str]:
+    if not isinstance(view, dict):
+        return [f"field 'view': must be a mapping with 'bounds' or 'center' and 'zoom', "
+                f"got {view!r}"]
+    problems = [f"field 'view': {p}" for p in _unknown_keys(view, _VIEW_KEYS)]
+    if "bounds" in view:
+        bounds = view["bounds"]
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 4
+            or not all(_number(b) for b in bounds)
+        ):
+            return problems + [
+                f"field 'view.bounds': must be [west, south, east, north] in degrees, "
+                f"got {bounds!r}"
+            ]
+        west, south, east, north = bounds
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            problems.append(
+                f"field 'view.bounds': {bounds} is not [west, south, east, north] with "
+                "west < east and south < north inside -180..180, -90..90"
+            )
+        if "center" in view or "zoom" in view:
+            problems.append("field 'view': give either 'bounds' or 'center' and 'zoom', not both")
+        return problems
+    if "center" not in view or "zoom" not in view:
+        return problems + ["field 'view': needs 'bounds', or both 'center' and 'zoom'"]
+    center = view["center"]
+    if not isinstance(center, dict) or set(center) != {"lat", "lon"} or not all(
+        _number(v) for v in center.values()
+    ):
+        problems.append(f"field 'view.center': must be {{lat: ..., lon: ...}}, got {center!r}")
+    elif not (-90 <= center["lat"] <= 90 and -180 <= center["lon"] <= 180):
+        problems.append(f"field 'view.center': {center} is out of range")
+    zoom = view["zoom"]
+    if not _number(zoom) or not 0 <= zoom <= 18:
+        problems.append(f"field 'view.zoom': must be a number from 0 to 18, got {zoom!r}")
+    return problems
+
+
+def _citation_problems(citations: Any) -> list[str]:
+    if not isinstance(citations, list) or not citations:
+        return ["field 'citations': every step needs at least one citation"]
+    problems = []
+    for number, item in enumerate(citations, 1):
+        where = f"field 'citations' item {number}"
+        if isinstance(item, str):
+            if not item.strip():
+                problems.append(f"{where}: is empty")
+            continue
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a text or a mapping with 'citation'")
+            continue
+        problems += [f"{where}: {p}" for p in _unknown_keys(item, _CITATION_KEYS)]
+        if not isinstance(item.get("citation"), str) or not item["citation"].strip():
+            problems.append(f"{where}: needs a 'citation' text")
+        for key in ("seed", "locator", "quote", "url"):
+            if item.get(key) is not None and not isinstance(item[key], str):
+                problems.append(f"{where}: {key!r} must be a text, got {item[key]!r}")
+        url = item.get("url")
+        if isinstance(url, str) and not url.startswith(("http://", "https://")):
+            problems.append(f"{where}: 'url' must start with http:// or https://, got {url!r}")
+    return problems
+
+
+def _step_problems(step: Any, base: list[str], index: _LayerIndex) -> list[str]:
+    if not isinstance(step, dict):
+        return [f"must be a mapping with 'title', 'text' and 'citations', got {step!r}"]
+    problems = _unknown_keys(step, _STEP_KEYS)
+    for key in ("title", "text"):
+        value = step.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"field {key!r}: is missing or empty")
+    text = step.get("text")
+    if isinstance(text, str) and len(text) > MAX_TEXT:
+        problems.append(f"field 'text': is {len(text)} characters; keep a step under {MAX_TEXT} "
+                        "so it can be read from the back of a room")
+    year = step.get("year")
+    if year is not None and not (
+        (isinstance(year, int) and not isinstance(year, bool) and -3000 <= year <= 3000)
+        or (isinstance(year, str) and 0 < len(year.strip()) <= 20)
+    ):
+        problems.append(f"field 'year': must be a year such as 2011 or a short text such as "
+                        f"'1996-97', got {year!r}")
+    problems += _citation_problems(step.get("citations"))
+    shown = list(base)
+    if "layers" in step:
+        layer_problems = _name_list(step["layers"], "layers", index)
+        problems += layer_problems
+        if not layer_problems:
+            shown += step["layers"]
+    if "view" in step:
+        problems += _view_problems(step["view"])
+    highlight = step.get("highlight", [])
+    if not isinstance(highlight, list) or not all(isinstance(h, str) for h in highlight):
+        problems.append(f"field 'highlight': must be a list of feature ids, got {highlight!r}")
+    else:
+        shown = [name for name in shown if name in index.names]
+        for fid in highlight:
+            if any(fid in index.ids(name) for name in shown):
+                continue
+            elsewhere = [name for name in index.names if fid in index.ids(name)]
+            if elsewhere:
+                problems.append(f"field 'highlight': feature {fid!r} is in layer "
+                                f"{elsewhere[0]!r}, which this step does not show; "
+                                "add it to 'layers'")
+            else:
+                every = sorted(set().union(*(index.ids(name) for name in shown)) if shown else ())
+                close = difflib.get_close_matches(fid, every, n=1, cutoff=0.6)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                problems.append(f"field 'highlight': no feature with id {fid!r} in the "
+                                f"layers of this step{hint}")
+    return problems
+
+
+def _short(title: Any) -> str:
+    text = str(title).strip() if isinstance(title, str) else ""
+    return text if len(text) <= 40 else text[:37].rstrip() + "..."
+
+
+def story_problems(
+    data: Any, source: str = "<story>", *, layers: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Return every problem of a parsed story, each naming the source, step and field.
+
+    Parameters
+    ----------
+    data
+        The parsed YAML or JSON (a mapping).
+    source
+        File name used at the start of each message.
+    layers
+        Layers the story may use, by name; the curated catalog when ``None``.
+
+    Examples
+    --------
+    >>> story_problems({"title": "t", "steps": []}, "s.yaml", layers={})
+    ["s.yaml: field 'steps': must be a non-empty list of steps"]
+    """
+    if not isinstance(data, dict):
+        return [f"{source}: a story must be a mapping with 'title' and 'steps', "
+                f"got {type(data).__name__}"]
+    index = _LayerIndex(layers)
+    problems = [f"{source}: {p}" for p in _unknown_keys(data, _STORY_KEYS)]
+    if not isinstance(data.get("title"), str) or not data["title"].strip():
+        problems.append(f"{source}: field 'title': is missing or empty")
+    if data.get("description") is not None and not isinstance(data["description"], str):
+        problems.append(f"{source}: field 'description': must be a text")
+    base: list[str] = []
+    if "base_layers" in data:
+        base_problems = _name_list(data["base_layers"], "base_layers", index)
+        problems += [f"{source}: {p}" for p in base_problems]
+        if not base_problems:
+            base = list(data["base_layers"])
+    tiles = data.get("tiles")
+    if tiles is not None:
+        if not isinstance(tiles, dict) or not isinstance(tiles.get("url"), str):
+            problems.append(f"{source}: field 'tiles': must be {{url: ..., attribution: ...}}")
+        else:
+            problems += [f"{source}: field 'tiles': {p}"
+                         for p in _unknown_keys(tiles, ("url", "attribution"))]
+            if not tiles["url"].startswith(("http://", "https://", "file:")):
+                problems.append(f"{source}: field 'tiles': 'url' must be an http(s) or file: "
+                                f"address template, got {tiles['url']!r}")
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        problems.append(f"{source}: field 'steps': must be a non-empty list of steps")
+        return problems
+    for number, step in enumerate(steps, 1):
+        title = _short(step.get("title")) if isinstance(step, dict) else ""
+        where = f"{source}: step {number}" + (f" ({title})" if title else "")
+        problems += [f"{where}: {p}" for p in _step_problems(step, base, index)]
+    return problems
+
+
+def _build(data: dict, source: str) -> Story:
+    steps = []
+    for raw in data["steps"]:
+        citations = tuple(
+            Citation(citation=c) if isinstance(c, str)
+            else Citation(**{k: c.get(k) for k in _CITATION_KEYS})
+            for c in raw["citations"]
+        )
+        view = None
+        if "view" in raw:
+            v = raw["view"]
+            if "bounds" in v:
+                view = View(bounds=tuple(float(b) for b in v["bounds"]))
+            else:
+                view = View(center=(float(v["center"]["lat"]), float(v["center"]["lon"])),
+                            zoom=float(v["zoom"]))
+        steps.append(Step(
+            title=raw["title"].strip(),
+            text=raw["text"].strip(),
+            citations=citations,
+            layers=tuple(raw.get("layers", ())),
+            highlight=tuple(raw.get("highlight", ())),
+            view=view,
+            year=raw.get("year"),
+        ))
+    base = tuple(data.get("base_layers", ()))
+    used = list(dict.fromkeys([*base, *(name for s in steps for name in s.layers)]))
+    return Story(
+        title=data["title"].strip(),
+        steps=tuple(steps),
+        description=(data.get("description") or "").strip(),
+        base_layers=base,
+        tiles=data.get("tiles"),
+        source=source,
+        layers=tuple(used),
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+#: Okabe-Ito colours (colour-blind safe) and marker shapes, by layer name; shapes keep layers
+#: apart for readers who cannot tell the colours apart.
+STORY_STYLES: dict[str, dict[str, Any]] = {
+    "countries": {"color": "#666666", "fill": "#f2f2f2", "weight": 1},
+    "gbao": {"color": "#56B4E9", "fill": "#56B4E9", "weight": 2, "fill_opacity": 0.12},
+    "wakhan_corridor": {"color": "#009E73", "fill": "#009E73", "weight": 2, "dash": "6 4",
+                        "fill_opacity": 0.15},
+    "ceded_territory_2011": {"color": "#CC79A7", "fill": "#CC79A7", "weight": 3,
+                             "fill_opacity": 0.45},
+    "tajik_afghan_border": {"color": "#000000", "weight": 4, "dash": "10 6"},
+    "tajik_china_border": {"color": "#D55E00", "weight": 4, "dash": "2 6"},
+    "chinese_security_sites": {"color": "#D55E00", "shape": "triangle"},
+    "joint_exercises": {"color": "#CC79A7", "shape": "star"},
+    "russian_military": {"color": "#0072B2", "shape": "square"},
+    "mines": {"color": "#E69F00", "shape": "diamond"},
+    "bri_highways": {"color": "#009E73", "weight": 4},
+    "bri_sites": {"color": "#009E73", "shape": "circle"},
+}
+_FALLBACK_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+_SHAPES = ("circle", "square", "triangle", "diamond", "star")
+#: Feature properties copied into the page (shown as labels and tooltips via textContent).
+_PAGE_PROPERTIES = ("id", "name", "category", "start_date", "end_date", "status")
+
+
+def _layer_style(name: str, position: int, record: Any | None) -> dict[str, Any]:
+    if name in STORY_STYLES:
+        return dict(STORY_STYLES[name])
+    style = dict(getattr(record, "style", None) or {})
+    colour = _FALLBACK_COLOURS[position % len(_FALLBACK_COLOURS)]
+    return {
+        "color": colour,
+        "fill": colour,
+        "weight": 3,
+        "shape": _SHAPES[position % len(_SHAPES)],
+        "dash": style.get("dash_array"),
+    }
+
+
+def _layer_payload(
+    name: str, position: int, layers: Mapping[str, geopandas.GeoDataFrame] | None
+) -> dict[str, Any]:
+    """Return one layer for the page: title, geometry type, style and slim GeoJSON."""
+    from geomap import catalog
+
+    record = None
+    if layers is not None:
+        gdf = layers[name]
+        title = str(gdf.attrs.get("title", name.replace("_", " ").capitalize()))
+        attribution = str(gdf.attrs.get("attribution", ""))
+    else:
+        record = catalog.get_layer(name)
+        gdf = catalog.read_layer(name)
+        title, attribution = record.title, record.attribution
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    keep = [c for c in _PAGE_PROPERTIES if c in gdf.columns]
+    slim = gdf[[*keep, "geometry"]].copy()
+    if len(slim) and slim.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        # country outlines need not be finer than ~100 m on a classroom screen
+        slim["geometry"] = slim.geometry.simplify(0.001, preserve_topology=True)
+    features = json.loads(slim.to_json(na="null", drop_id=True))["features"]
+    for feature in features:
+        # 5 decimals (about 1 m) is finer than any source; keeps the page small
+        feature["geometry"] = _round_geometry(feature["geometry"])
+    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
+    return {
+        "name": name,
+        "title": title,
+        "attribution": attribution,
+        "kind": "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area",
+        "style": _layer_style(name, position, record),
+        "features": features,
+    }
+
+
+def _round_geometry(geom: dict | None) -> dict | None:
+    if geom is None:
+        return None
+
+    def walk(coords: Any) -> Any:
+        if coords and isinstance(coords[0], int | float):
+            return [round(c, 5) for c in coords]
+        return [walk(c) for c in coords]
+
+    if geom["type"] == "GeometryCollection":
+        parts = [_round_geometry(g) for g in geom["geometries"]]
+        return {"type": geom["type"], "geometries": parts}
+    return {"type": geom["type"], "coordinates": walk(geom["coordinates"])}
+
+
+def _step_payload(story: Story, number: int, payload_layers: dict[str, dict]) -> dict[str, Any]:
+    step = story.steps[number - 1]
+    shown = story.step_layers(number)
+    view: dict[str, Any]
+    if step.view and step.view.bounds:
+        view = {"bounds": list(step.view.bounds)}
+    elif step.view and step.view.center:
+        view = {"center": list(step.view.center), "zoom": step.view.zoom}
+    else:
+        view = {"bounds": list(_fit_bounds(step, shown, payload_layers))}
+    return {
+        "number": number,
+        "title": step.title,
+        "year": None if step.year is None else str(step.year),
+        "text": step.text,
+        "layers": shown,
+        "highlight": list(step.highlight),
+        "view": view,
+        "citations": [
+            {"label": c.citation, "locator": c.locator, "seed": c.seed, "url": c.url,
+             "quote": c.quote}
+            for c in step.citations
+        ],
+    }
+
+
+def _fit_bounds(step: Step, shown: list[str], layers: dict[str, dict]) -> tuple[float, ...]:
+    """Bounds of the highlighted features, else of the step's own layers, else Tajikistan."""
+    import shapely
+    from shapely.geometry import shape
+
+    def bounds_of(features: list[dict]) -> tuple[float, ...] | None:
+        geoms = [shape(f["geometry"]) for f in features if f.get("geometry")]
+        if not geoms:
+            return None
+        west, south, east, north = shapely.GeometryCollection(geoms).bounds
+        pad_x, pad_y = max((east - west) * 0.15, 0.3), max((north - south) * 0.15, 0.3)
+        return (west - pad_x, south - pad_y, east + pad_x, north + pad_y)
+
+    highlighted = [
+        f for name in shown for f in layers[name]["features"]
+        if (f["properties"] or {}).get("id") in step.highlight
+    ]
+    own = [f for name in step.layers for f in layers[name]["features"]]
+    for features in (highlighted, own):
+        found = bounds_of(features)
+        if found:
+            return found
+    return TAJIKISTAN_BOUNDS
+
+
+def _static_text(name: str) -> str:
+    return resources.files("geomap").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def build_story_html(
+    story: Story, *, layers: Mapping[str, geopandas.GeoDataFrame] | None = None
+) -> str:
+    """Return the self-contained HTML page of a validated story.
+
+    Everything from data reaches the page only as escaped JSON in a ``<script
+    type="application/json">`` element and reaches the DOM only as text, so nothing in a layer
+    or story can run as code.
+    """
+    from html import escape
+
+    from geomap import assets
+
+    payload_layers = {
+        name: _layer_payload(name, position, layers)
+        for position, name in enumerate(story.layers)
+    }
+    data = {
+        "title": story.title,
+        "description": story.description,
+        "tiles": story.tiles,
+        "layers": payload_layers,
+        "steps": [_step_payload(story, n, payload_layers) for n in range(1, len(story.steps) + 1)],
+    }
+    total = len(story.steps)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="geomap story">
+<title>{escape(story.title)}</title>
+{assets.style_tag(assets.leaflet_css())}
+{assets.style_tag(_static_text("story.css"))}
+</head>
+<body>
+<a class="skip" href="#story-panel">Skip to the step text</a>
+<header class="story-header">
+  <h1 id="story-title">{escape(story.title)}</h1>
+  <div class="story-progress">
+    <span id="story-counter" class="story-counter">Step 1 of {total}</span>
+    <div id="story-progressbar" class="story-progressbar" role="progressbar"
+         aria-label="Progress through the story" aria-valuemin="1" aria-valuemax="{total}"
+         aria-valuenow="1"><div class="story-progressbar-fill"></div></div>
+  </div>
+</header>
+<main class="story-main">
+  <div id="story-map" class="story-map" role="region" aria-label="Map of the current step"></div>
+  <section id="story-panel" class="story-panel" tabindex="-1" aria-labelledby="story-step-title">
+    <p id="story-year" class="story-year"></p>
+    <h2 id="story-step-title" class="story-step-title"></h2>
+    <div id="story-text" class="story-text"></div>
+    <h3 class="story-subhead">On the map</h3>
+    <ul id="story-legend" class="story-legend"></ul>
+    <h3 class="story-subhead">Sources</h3>
+    <ol id="story-citations" class="story-citations"></ol>
+  </section>
+</main>
+<nav class="story-nav" aria-label="Story steps">
+  <button type="button" id="story-first" aria-label="First step (Home)">&#x23EE; First</button>
+  <button type="button" id="story-prev"
+          aria-label="Previous step (Left arrow or Page Up)">&#x2190; Previous</button>
+  <button type="button" id="story-next"
+          aria-label="Next step (Right arrow or Page Down)">Next &#x2192;</button>
+  <button type="button" id="story-last" aria-label="Last step (End)">Last &#x23ED;</button>
+  <span class="story-keys" aria-hidden="true">Keys: &#x2190; &#x2192; PgUp PgDn Home End</span>
+</nav>
+<div id="story-announce" class="sr-only" aria-live="polite" aria-atomic="true"></div>
+<div id="story-print" class="story-print" aria-hidden="true"></div>
+<script type="application/json" id="story-data">{assets.json_for_script(data)}</script>
+{assets.script_tag(assets.leaflet_js())}
+{assets.script_tag(_static_text("story.js"))}
+</body>
+</html>
+"""
+
+
+def render_story(
+    story: str | Path | Story | None = None,
+    path: str | Path = "output/story.html",
+    *,
+    overwrite: bool = False,
+    layers: Mapping[str, geopandas.GeoDataFrame] | None = None,
+) -> Path:
+    """Write a story as one self-contained, offline HTML page and return its path.
+
+    Parameters
+    ----------
+    story
+        A story file (YAML or JSON), a loaded :class:`Story`, or ``None`` for the default story.
+    path
+        The HTML file to write; its folder is created. Written to a temporary file and renamed,
+        so a failure never leaves half a page.
+    overwrite
+        Replace ``path`` if it exists.
+    layers
+        Layers by name to use instead of the curated catalog.
+
+    Raises
+    ------
+    StoryError
+        When the story file cannot be read or breaks the format.
+    RenderError
+        When ``path`` exists and ``overwrite`` is false, or cannot be written.
+    """
+    if not isinstance(story, Story):
+        story = load_story(story, layers=layers)
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise RenderError(f"{path}: already exists; pass --overwrite to replace it")
+    if path.exists() and path.is_dir():
+        raise RenderError(f"{path}: is a folder; give the HTML file to write")
+    html = build_story_html(story, layers=layers)
+    write_atomic(path, html.encode("utf-8"))
+    return path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise RenderError(f"{path}: cannot write ({exc.strerror})") from None
