@@ -177,7 +177,7 @@ def _read(path: Path) -> Any:
 def load_story(
     path: str | Path | None = None,
     *,
-    layers: Mapping[str, geopandas.GeoDataFrame] | None = None,
+    layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None,
 ) -> Story:
     """Read and validate a story file (YAML or JSON); ``None`` or ``"default"`` is the default.
 
@@ -185,7 +185,7 @@ def load_story(
     ----------
     path
         The story file. ``.json`` files are read as JSON, anything else as YAML.
-    layers
+    layer_data
         Layers the story may use, by name, instead of the curated catalog (for stories about
         your own data and for tests).
 
@@ -198,7 +198,7 @@ def load_story(
         path = default_story_path()
     path = Path(path)
     data = _read(path)
-    problems = story_problems(data, str(path), layers=layers)
+    problems = story_problems(data, str(path), layer_data=layer_data)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StoryError(problems[0] + more, problems)
@@ -386,7 +386,7 @@ def _short(title: Any) -> str:
 
 
 def story_problems(
-    data: Any, source: str = "<story>", *, layers: Mapping[str, Any] | None = None
+    data: Any, source: str = "<story>", *, layer_data: Mapping[str, Any] | None = None
 ) -> list[str]:
     """Return every problem of a parsed story, each naming the source, step and field.
 
@@ -396,18 +396,18 @@ def story_problems(
         The parsed YAML or JSON (a mapping).
     source
         File name used at the start of each message.
-    layers
+    layer_data
         Layers the story may use, by name; the curated catalog when ``None``.
 
     Examples
     --------
-    >>> story_problems({"title": "t", "steps": []}, "s.yaml", layers={})
+    >>> story_problems({"title": "t", "steps": []}, "s.yaml", layer_data={})
     ["s.yaml: field 'steps': must be a non-empty list of steps"]
     """
     if not isinstance(data, dict):
         return [f"{source}: a story must be a mapping with 'title' and 'steps', "
                 f"got {type(data).__name__}"]
-    index = _LayerIndex(layers)
+    index = _LayerIndex(layer_data)
     problems = [f"{source}: {p}" for p in _unknown_keys(data, _STORY_KEYS)]
     if not isinstance(data.get("title"), str) or not data["title"].strip():
         problems.append(f"{source}: field 'title': is missing or empty")
@@ -483,7 +483,7 @@ def _build(data: dict, source: str) -> Story:
 #: Okabe-Ito colours (colour-blind safe) and marker shapes, by layer name; shapes keep layers
 #: apart for readers who cannot tell the colours apart.
 STORY_STYLES: dict[str, dict[str, Any]] = {
-    "countries": {"color": "#666666", "fill": "#f2f2f2", "weight": 1},
+    "countries": {"color": "#555555", "fill": "#f7f4ec", "weight": 1.5, "fill_opacity": 1},
     "gbao": {"color": "#56B4E9", "fill": "#56B4E9", "weight": 2, "fill_opacity": 0.12},
     "wakhan_corridor": {"color": "#009E73", "fill": "#009E73", "weight": 2, "dash": "6 4",
                         "fill_opacity": 0.15},
@@ -519,22 +519,10 @@ def _layer_style(name: str, position: int, record: Any | None) -> dict[str, Any]
 
 
 def _layer_payload(
-    name: str, position: int, layers: Mapping[str, geopandas.GeoDataFrame] | None
+    name: str, position: int, layer_data: Mapping[str, geopandas.GeoDataFrame] | None
 ) -> dict[str, Any]:
     """Return one layer for the page: title, geometry type, style and slim GeoJSON."""
-    from geomap import catalog
-
-    record = None
-    if layers is not None:
-        gdf = layers[name]
-        title = str(gdf.attrs.get("title", name.replace("_", " ").capitalize()))
-        attribution = str(gdf.attrs.get("attribution", ""))
-    else:
-        record = catalog.get_layer(name)
-        gdf = catalog.read_layer(name)
-        title, attribution = record.title, record.attribution
-    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        gdf = gdf.to_crs(4326)
+    gdf, title, attribution, record = layer_frame(name, layer_data)
     keep = [c for c in _PAGE_PROPERTIES if c in gdf.columns]
     slim = gdf[[*keep, "geometry"]].copy()
     if len(slim) and slim.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all():
@@ -553,6 +541,35 @@ def _layer_payload(
         "style": _layer_style(name, position, record),
         "features": features,
     }
+
+
+def layer_frame(
+    name: str, layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None
+) -> tuple[geopandas.GeoDataFrame, str, str, Any]:
+    """Return ``(gdf in EPSG:4326, title, attribution, catalog record or None)`` of a layer.
+
+    ``layer_data`` maps names to GeoDataFrames used instead of the catalog; their ``attrs`` may
+    carry ``title`` and ``attribution``.
+    """
+    from geomap import catalog
+
+    record = None
+    if layer_data is not None:
+        gdf = layer_data[name]
+        title = str(gdf.attrs.get("title", name.replace("_", " ").capitalize()))
+        attribution = str(gdf.attrs.get("attribution", ""))
+    else:
+        record = catalog.get_layer(name)
+        gdf = catalog.read_layer(name)
+        title, attribution = record.title, record.attribution
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    return gdf, title, attribution, record
+
+
+def layer_style(name: str, position: int = 0, record: Any | None = None) -> dict[str, Any]:
+    """Return the colour-blind safe story style of a layer (colour, fill, weight, dash, shape)."""
+    return _layer_style(name, position, record)
 
 
 def _round_geometry(geom: dict | None) -> dict | None:
@@ -626,7 +643,7 @@ def _static_text(name: str) -> str:
 
 
 def build_story_html(
-    story: Story, *, layers: Mapping[str, geopandas.GeoDataFrame] | None = None
+    story: Story, *, layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None
 ) -> str:
     """Return the self-contained HTML page of a validated story.
 
@@ -639,7 +656,7 @@ def build_story_html(
     from geomap import assets
 
     payload_layers = {
-        name: _layer_payload(name, position, layers)
+        name: _layer_payload(name, position, layer_data)
         for position, name in enumerate(story.layers)
     }
     data = {
@@ -684,12 +701,12 @@ def build_story_html(
   </section>
 </main>
 <nav class="story-nav" aria-label="Story steps">
-  <button type="button" id="story-first" aria-label="First step (Home)">&#x23EE; First</button>
+  <button type="button" id="story-first" aria-label="First step (Home)">&#x00AB; First</button>
   <button type="button" id="story-prev"
           aria-label="Previous step (Left arrow or Page Up)">&#x2190; Previous</button>
   <button type="button" id="story-next"
           aria-label="Next step (Right arrow or Page Down)">Next &#x2192;</button>
-  <button type="button" id="story-last" aria-label="Last step (End)">Last &#x23ED;</button>
+  <button type="button" id="story-last" aria-label="Last step (End)">Last &#x00BB;</button>
   <span class="story-keys" aria-hidden="true">Keys: &#x2190; &#x2192; PgUp PgDn Home End</span>
 </nav>
 <div id="story-announce" class="sr-only" aria-live="polite" aria-atomic="true"></div>
@@ -707,7 +724,7 @@ def render_story(
     path: str | Path = "output/story.html",
     *,
     overwrite: bool = False,
-    layers: Mapping[str, geopandas.GeoDataFrame] | None = None,
+    layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None,
 ) -> Path:
     """Write a story as one self-contained, offline HTML page and return its path.
 
@@ -720,7 +737,7 @@ def render_story(
         so a failure never leaves half a page.
     overwrite
         Replace ``path`` if it exists.
-    layers
+    layer_data
         Layers by name to use instead of the curated catalog.
 
     Raises
@@ -731,13 +748,13 @@ def render_story(
         When ``path`` exists and ``overwrite`` is false, or cannot be written.
     """
     if not isinstance(story, Story):
-        story = load_story(story, layers=layers)
+        story = load_story(story, layer_data=layer_data)
     path = Path(path)
     if path.exists() and not overwrite:
         raise RenderError(f"{path}: already exists; pass --overwrite to replace it")
     if path.exists() and path.is_dir():
         raise RenderError(f"{path}: is a folder; give the HTML file to write")
-    html = build_story_html(story, layers=layers)
+    html = build_story_html(story, layer_data=layer_data)
     write_atomic(path, html.encode("utf-8"))
     return path
 

@@ -361,9 +361,19 @@
     svg.setAttribute("aria-label", "Map: " + step.title);
     var frame = document.createElementNS(SVG, "rect");
     frame.setAttribute("width", String(W)); frame.setAttribute("height", String(H));
-    frame.setAttribute("fill", "#ffffff"); frame.setAttribute("stroke", "#000000");
+    frame.setAttribute("fill", "#eef4f8"); frame.setAttribute("stroke", "none");
     svg.appendChild(frame);
+    var clipId = "story-clip-" + step.number;
+    var defs = document.createElementNS(SVG, "defs");
+    var clipPath = document.createElementNS(SVG, "clipPath");
+    clipPath.setAttribute("id", clipId);
+    var clipRect = document.createElementNS(SVG, "rect");
+    clipRect.setAttribute("width", String(W)); clipRect.setAttribute("height", String(H));
+    clipPath.appendChild(clipRect);
+    defs.appendChild(clipPath);
+    svg.appendChild(defs);
     var clip = document.createElementNS(SVG, "g");
+    clip.setAttribute("clip-path", "url(#" + clipId + ")");
     step.layers.forEach(function (name) {
       var info = data.layers[name];
       var style = info.style;
@@ -396,6 +406,11 @@
       });
     });
     svg.appendChild(clip);
+    var border = document.createElementNS(SVG, "rect");
+    border.setAttribute("width", String(W)); border.setAttribute("height", String(H));
+    border.setAttribute("fill", "none"); border.setAttribute("stroke", "#000000");
+    border.setAttribute("stroke-width", "2");
+    svg.appendChild(border);
     return svg;
   }
 
