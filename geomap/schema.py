@@ -431,13 +431,16 @@ def location_problems(names: Iterable[str] | None = None) -> list[Problem]:
 
     Each curated feature with a ``country`` property (ISO alpha-2) is checked against that
     country's polygon in the ``countries`` layer, widened by its ``coordinate_uncertainty_m``.
+    Features beyond the countries layer's extent (it is clipped to the region) are not checked.
     """
     from geomap import catalog
 
     if "countries" not in catalog.layer_names():
         return []
-    countries = catalog.read_layer("countries").to_crs(REGION_CRS)
-    shapes = countries.set_index("iso_a2").geometry
+    countries = catalog.read_layer("countries")
+    # The basemap is clipped to the region: features beyond it cannot be checked.
+    extent = shapely.box(*countries.total_bounds)
+    shapes = countries.to_crs(REGION_CRS).set_index("iso_a2").geometry
     problems = []
     for name in names or catalog.layer_names():
         gdf = catalog.read_layer(name)
@@ -446,7 +449,7 @@ def location_problems(names: Iterable[str] | None = None) -> list[Problem]:
         projected = gdf.to_crs(REGION_CRS)
         for (_, row), geom in zip(gdf.iterrows(), projected.geometry, strict=True):
             code = row.get("country")
-            if not isinstance(code, str) or not code:
+            if not isinstance(code, str) or not code or not row.geometry.intersects(extent):
                 continue
             if code not in shapes.index:
                 problems.append(

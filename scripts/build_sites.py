@@ -12,7 +12,7 @@ Usage::
 
 The builder refuses (one line per problem, exit 1, nothing written) when a feature breaks the
 curated schema, an id is used twice across all site layers, or a ``quote`` that names a ``seed``
-does not occur verbatim (whitespace-normalised) in that seed document. Seed documents are read
+does not occur verbatim (whitespace-normalised) in that seed document or is longer than 25 words. Seed documents are read
 from ``../shared/seeds`` relative to the repository, or from ``$GEOMAP_SEEDS``.
 
 Output is deterministic: properties in schema order then the layer's extra properties in YAML
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SITES = ROOT / "scripts" / "sites"
 LAYERS = ROOT / "layers"
 DIGITS = 5
+MAX_QUOTE_WORDS = 25
 
 #: Properties every feature carries, in output order (see geomap/schema.py).
 SCHEMA_ORDER: tuple[str, ...] = (
@@ -119,6 +120,10 @@ def quote_problems(feature_id: str, sources: list[dict]) -> list[str]:
         if not seed:
             continue
         text = seed_text(seed)
+        words = len(normalise(str(source["quote"])).split())
+        if words > MAX_QUOTE_WORDS:
+            problems.append(f"feature {feature_id}: source {number} quote has {words} words "
+                            f"(at most {MAX_QUOTE_WORDS})")
         if text is None:
             problems.append(f"feature {feature_id}: source {number} seed {seed!r} not found in "
                             f"{seeds_dir()}")
