@@ -1,0 +1,548 @@
+"""Interactive offline maps: curated and user layers drawn with Leaflet in one HTML page.
+
+This is the only module of geomap that imports folium. :func:`render_map` returns a
+:class:`folium.Map` (it displays inline in Jupyter and has ``.save()``); :func:`save_map` writes it
+atomically. The page is self-contained: Leaflet (from ``django-js-lib-leaflet``), geomap's own
+controls (``geomap/static``) and the data are inlined, and folium's CDN links are dropped.
+
+Data never executes. Layer properties travel as one JSON document inside a
+``<script type="application/json">`` element (escaped with :func:`geomap.assets.json_for_script`)
+and are turned into DOM text by ``geomap.js``; no value is ever handed to a Jinja template, so
+``{{ ... }}`` in data stays text.
+
+Examples
+--------
+>>> import geomap
+>>> m = geomap.render_map(["chinese_security_sites"], title="Chinese sites")  # doctest: +SKIP
+>>> geomap.save_map(m, "output/china.html", overwrite=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import folium
+from branca.element import Element
+
+from geomap import assets, catalog
+from geomap.errors import LayerValidationError, RenderError
+from geomap.schema import CATEGORIES, PRECISION_CODES
+
+if TYPE_CHECKING:
+    import geopandas
+
+__all__ = [
+    "CANVAS_THRESHOLD",
+    "DEFAULT_OUTPUT",
+    "DEFAULT_TITLE",
+    "GeomapMap",
+    "render_map",
+    "save_map",
+]
+
+DEFAULT_TITLE = "China and Russia in Tajikistan: the security footprint"
+DEFAULT_OUTPUT = Path("output") / "tajikistan.html"
+#: Layers with more features than this are drawn on one shared canvas instead of as SVG/DOM.
+CANVAS_THRESHOLD = 1000
+#: Decimal places kept in coordinates (5 ~ 1 m); layers above LARGE_LAYER features keep 4 (~10 m).
+DIGITS = 5
+LARGE_LAYER = 10_000
+#: Used when the data give no bounds: Tajikistan (west, south, east, north).
+TAJIKISTAN_BBOX = (67.34, 36.67, 75.15, 41.04)
+HOME_COUNTRY = "TJ"
+
+#: Radius drawn for an approximate point that states no uncertainty, by IATI precision code.
+DEFAULT_UNCERTAINTY_M: dict[int, float] = {
+    2: 25_000,
+    3: 25_000,
+    4: 100_000,
+    5: 10_000,
+    7: 25_000,
+    8: 100_000,
+}
+
+# Okabe & Ito's colour-blind safe palette; themes also differ by symbol shape.
+_OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+}
+_BASE_STYLE: dict[str, Any] = {
+    "color": "#333333",
+    "fillColor": "#888888",
+    "weight": 2.0,
+    "opacity": 0.9,
+    "fillOpacity": 0.2,
+    "dashArray": None,
+    "symbol": "circle",
+    "radius": 16.0,
+    "label": False,
+}
+#: Styles used where a catalog record's ``style`` says nothing.
+THEME_STYLES: dict[str, dict[str, Any]] = {
+    "context": {"color": "#9a9a9a", "fillColor": "#f3f0e8", "weight": 1.0, "fillOpacity": 1.0,
+                "radius": 8.0},
+    "borders": {"color": "#000000", "fillColor": "#CC79A7", "weight": 2.5, "fillOpacity": 0.08},
+    "bri": {"color": "#7a3f66", "fillColor": "#CC79A7", "weight": 4.0, "symbol": "circle"},
+    "mines": {"color": "#6b4a00", "fillColor": "#E69F00", "symbol": "diamond"},
+    "russia": {"color": "#003a5c", "fillColor": "#0072B2", "symbol": "square"},
+    "china": {"color": "#6e2f00", "fillColor": "#D55E00", "symbol": "triangle"},
+}
+#: Styles of user layers, in turn.
+USER_STYLES: tuple[dict[str, Any], ...] = (
+    {"color": "#00503b", "fillColor": "#009E73", "symbol": "star"},
+    {"color": "#1d5f80", "fillColor": "#56B4E9", "symbol": "cross"},
+    {"color": "#5c5500", "fillColor": "#F0E442", "symbol": "star"},
+    {"color": "#000000", "fillColor": "#ffffff", "symbol": "circle"},
+)
+_STYLE_KEYS = {
+    "color": "color",
+    "fill_color": "fillColor",
+    "fillColor": "fillColor",
+    "weight": "weight",
+    "opacity": "opacity",
+    "fill_opacity": "fillOpacity",
+    "fillOpacity": "fillOpacity",
+    "dash_array": "dashArray",
+    "dashArray": "dashArray",
+    "symbol": "symbol",
+    "radius": "radius",
+    "size": "radius",
+    "label": "label",
+    "category_symbols": "categorySymbols",
+    "categorySymbols": "categorySymbols",
+}
+_COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20}|rgba?\([0-9.,% ]{5,40}\))$")
+_DASH = re.compile(r"^[0-9., ]{1,40}$")
+_SYMBOL = re.compile(r"^[a-z_-]{1,20}$")
+#: Statuses whose ``end_date`` means the feature ceased to exist (otherwise it marks completion).
+ENDED_STATUSES = frozenset({"closed", "historical", "transferred"})
+_YEAR = re.compile(r"^\s*(-?\d{1,4})(?:[-/.T ]|$)")
+
+
+class GeomapMap(folium.Map):
+    """A :class:`folium.Map` that links nothing from another host.
+
+    folium's default page pulls Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this map
+    drops those links and carries Leaflet and geomap's controls inline instead.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # per instance, so add_js_link on one map cannot leak into another
+        self.default_js = []
+        self.default_css = []
+
+
+class _Raw(Element):
+    """Text put into the page as it is: never parsed as a Jinja template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs: Any) -> str:  # noqa: D102
+        return self._text
+
+
+class _GeomapLayers(Element):
+    """geomap's assets, the JSON of every layer and the call that draws them on the map."""
+
+    def __init__(self, payload_json: str, title: str) -> None:
+        super().__init__()
+        self._name = "GeomapLayers"
+        self.payload_json = payload_json
+        self.title = title
+
+    def render(self, **kwargs: Any) -> str:  # noqa: D102
+        figure = self.get_root()
+        name = self.get_name()
+        head = "\n".join([
+            f"<title>{html.escape(self.title)}</title>",
+            assets.style_tag(assets.leaflet_css()),
+            assets.style_tag(assets.geomap_css()),
+            assets.script_tag(assets.leaflet_js()),
+            assets.script_tag(assets.geomap_js()),
+        ])
+        figure.header.add_child(_Raw(head), name=name)
+        body = f'<script type="application/json" id="{name}">{self.payload_json}</script>'
+        figure.html.add_child(_Raw(body), name=name)
+        call = (f"geomap.mount({self._parent.get_name()}, "
+                f'JSON.parse(document.getElementById("{name}").textContent));')
+        figure.script.add_child(_Raw(call), name=name)
+        return ""
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _style(theme: str, raw: dict[str, Any] | None, base: dict[str, Any] | None = None) -> dict:
+    """Merge a catalog ``style`` over the theme's defaults, keeping only safe values."""
+    style = {**_BASE_STYLE, **THEME_STYLES.get(theme, {}), **(base or {})}
+    for key, value in (raw or {}).items():
+        target = _STYLE_KEYS.get(key)
+        if target is None or value is None:
+            continue
+        if target in ("color", "fillColor"):
+            if isinstance(value, str) and _COLOR.match(value):
+                style[target] = value
+        elif target == "dashArray":
+            if isinstance(value, str) and _DASH.match(value):
+                style[target] = value
+        elif target == "symbol":
+            if isinstance(value, str) and _SYMBOL.match(value.lower()):
+                style[target] = value.lower()
+        elif target == "categorySymbols":
+            if isinstance(value, dict):
+                style[target] = {str(k): v.lower() for k, v in value.items()
+                                 if isinstance(v, str) and _SYMBOL.match(v.lower())}
+        elif target == "label":
+            style[target] = bool(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            style[target] = float(value)
+    if "fillColor" not in {_STYLE_KEYS.get(k) for k in (raw or {})} and raw and raw.get("color"):
+        style["fillColor"] = style["color"]
+    style["radius"] = min(max(style["radius"], 6.0), 40.0)
+    return style
+
+
+def _year(value: Any) -> int | None:
+    """Return the year of a date given as ISO text (``YYYY``, ``YYYY-MM``...), a date or an int."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if -9999 <= value <= 9999 else None
+    if isinstance(value, str):
+        match = _YEAR.match(value)
+        return int(match.group(1)) if match else None
+    year = getattr(value, "year", None)
+    if isinstance(year, int):
+        return year
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _round_coords(coords: Any, digits: int, bbox: list[float]) -> Any:
+    """Round nested GeoJSON coordinates and grow ``bbox`` (west, south, east, north)."""
+    if coords and isinstance(coords[0], int | float):
+        lon, lat = round(coords[0], digits), round(coords[1], digits)
+        if lon < bbox[0]:
+            bbox[0] = lon
+        if lat < bbox[1]:
+            bbox[1] = lat
+        if lon > bbox[2]:
+            bbox[2] = lon
+        if lat > bbox[3]:
+            bbox[3] = lat
+        return [lon, lat]
+    return [_round_coords(part, digits, bbox) for part in coords]
+
+
+def _feature_row(geometry: dict, props: dict, digits: int, bbox: list[float]) -> list:
+    """Return one feature as ``[geometry, properties, start year, end year, approx, radius_m]``."""
+    geometry = {
+        "type": geometry["type"],
+        "coordinates": _round_coords(geometry["coordinates"], digits, bbox),
+    }
+    precision = props.get("precision")
+    approx = isinstance(precision, int | float) and not isinstance(precision, bool) and (
+        precision != 1)
+    radius = _number(props.get("coordinate_uncertainty_m")) or 0.0
+    status = props.get("status")
+    ended = status is None or status in ENDED_STATUSES
+    if approx and radius <= 0:
+        radius = DEFAULT_UNCERTAINTY_M.get(int(precision), 0.0)
+    return [
+        geometry,
+        props,
+        _year(props.get("start_date")),
+        _year(props.get("end_date")) if ended else None,
+        1 if approx else 0,
+        radius if approx else 0,
+    ]
+
+
+def _jsonable(value: Any) -> Any:
+    """Return a value JSON can hold: NaN/NA -> None, numpy -> Python, dates -> ISO text."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return _jsonable(tolist())
+    isoformat = getattr(value, "isoformat", None)
+    if callable(isoformat):
+        try:
+            return isoformat()
+        except ValueError:  # NaT
+            return None
+    try:
+        import pandas
+
+        if pandas.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def _curated_layer(record: catalog.LayerRecord) -> tuple[dict, list[float]]:
+    """Return the JSON-ready layer of a catalog record and its bbox (read as JSON, no pandas)."""
+    try:
+        data = json.loads(record.path.read_text(encoding="utf-8"))
+        features = data["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RenderError(f"{record.path}: cannot read layer {record.name!r} ({exc})") from None
+    bbox = [math.inf, math.inf, -math.inf, -math.inf]
+    rows = [
+        _feature_row(f["geometry"], f.get("properties") or {}, DIGITS, bbox)
+        for f in features
+        if f.get("geometry")
+    ]
+    style = _style(record.theme, record.style)
+    if record.theme == "context" and record.geometry_type.endswith("Point"):
+        style["label"] = bool((record.style or {}).get("label", True))  # place names
+    return {
+        "name": record.name,
+        "title": record.title,
+        "theme": record.theme,
+        "geometry_type": record.geometry_type,
+        "description": record.description,
+        "attribution": record.attribution,
+        "style": style,
+        "user": False,
+        "canvas": len(rows) > CANVAS_THRESHOLD,
+        "features": rows,
+    }, bbox
+
+
+def _user_layer(
+    source: str | os.PathLike | geopandas.GeoDataFrame, number: int, taken: set[str]
+) -> tuple[dict, list[float]]:
+    """Validate and read one user layer (a file or a GeoDataFrame) into a JSON-ready layer."""
+    import shapely
+
+    from geomap.readers import read_file
+    from geomap.schema import validate_layer
+
+    if isinstance(source, str | os.PathLike):
+        path = Path(source)
+        problems = validate_layer(path, curated=False)
+        label = path.stem
+        gdf = None if problems else read_file(path)
+    else:
+        problems = validate_layer(source, curated=False)
+        gdf = source
+        label = str(source.attrs.get("layer") or f"user_layer_{number}")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise LayerValidationError(f"{problems[0]}{more}", problems)
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        gdf = gdf.to_crs(4326)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    name = label
+    while name in taken:
+        name = f"{label}_{number}"
+        number += 1
+    taken.add(name)
+    digits = DIGITS if len(gdf) <= LARGE_LAYER else DIGITS - 1
+    geoms = shapely.transform(gdf.geometry.values, lambda xy: xy.round(digits))
+    props_frame = gdf.drop(columns=gdf.geometry.name)
+    columns = [str(c) for c in props_frame.columns]
+    bbox = [math.inf, math.inf, -math.inf, -math.inf]
+    rows = []
+    for geom_json, values in zip(
+        shapely.to_geojson(geoms), props_frame.itertuples(index=False, name=None), strict=True
+    ):
+        props = {key: _jsonable(value) for key, value in zip(columns, values, strict=True)}
+        rows.append(_feature_row(json.loads(geom_json), props, digits, bbox))
+    kinds = sorted(set(gdf.geom_type.str.replace("Multi", "")))
+    style = _style("user", None, USER_STYLES[(number - 1) % len(USER_STYLES)])
+    return {
+        "name": name,
+        "title": f"{name} (your layer)",
+        "theme": "user",
+        "geometry_type": kinds[0] if len(kinds) == 1 else "Point" if not kinds else kinds[0],
+        "description": f"User layer from {label}",
+        "attribution": f"{name}: user layer",
+        "style": style,
+        "user": True,
+        "canvas": len(rows) > CANVAS_THRESHOLD,
+        "features": rows,
+    }, bbox
+
+
+def _bounds(bboxes: Iterable[list[float]]) -> list[list[float]]:
+    """Return Leaflet bounds ``[[south, west], [north, east]]`` around the given bboxes."""
+    boxes = [b for b in bboxes if math.isfinite(b[0])]
+    if not boxes:
+        west, south, east, north = TAJIKISTAN_BBOX
+    else:
+        west = min(b[0] for b in boxes)
+        south = min(b[1] for b in boxes)
+        east = max(b[2] for b in boxes)
+        north = max(b[3] for b in boxes)
+    pad_x = max(0.0, 0.5 - (east - west)) / 2
+    pad_y = max(0.0, 0.5 - (north - south)) / 2
+    return [[south - pad_y, west - pad_x], [north + pad_y, east + pad_x]]
+
+
+# ---------------------------------------------------------------------------------- public API
+
+
+def render_map(
+    layers: str | Sequence[str] | None = None,
+    *,
+    add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
+    title: str = DEFAULT_TITLE,
+    basemap: bool = True,
+    width: str | int = "100%",
+    height: str | int = "100%",
+) -> folium.Map:
+    """Return an interactive, self-contained map of curated and user layers.
+
+    Parameters
+    ----------
+    layers
+        Curated layer names to draw; ``None`` draws every curated layer. The basemap layers
+        (theme ``"context"``: countries, rivers, lakes, places) are drawn in any case.
+    add
+        User layers: paths of files ``geomap validate`` accepts, or GeoDataFrames. Each is
+        checked with :func:`geomap.validate_layer` (``curated=False``) first.
+    title
+        Title shown on the map and in the browser tab.
+    basemap
+        Draw the ``context`` layers even when ``layers`` does not name them.
+    width, height
+        Size of the map (CSS length or pixels); the default fills the page.
+
+    Returns
+    -------
+    folium.Map
+        Displays inline in Jupyter; write it with :func:`save_map` (or ``.save()``).
+
+    Raises
+    ------
+    LayerNotFoundError
+        When a curated layer name is unknown.
+    LayerReadError, LayerValidationError
+        When a user layer cannot be read or breaks the schema.
+    RenderError
+        When the data cannot be put into the page.
+    """
+    if isinstance(layers, str):
+        layers = [layers]
+    if isinstance(add, str | os.PathLike):
+        add = [add]
+    if not isinstance(title, str) or not title.strip():
+        raise RenderError(f"the map title must be non-empty text, got {title!r}")
+    records = catalog.list_layers() if layers is None else [catalog.get_layer(n) for n in layers]
+    chosen = {r.name for r in records}
+    if basemap:
+        records = [r for r in catalog.list_layers("context") if r.name not in chosen] + records
+    order = list(catalog.THEMES)
+    records.sort(key=lambda r: order.index(r.theme) if r.theme in order else len(order))
+
+    payload_layers, bboxes, frames = [], [], []
+    for record in records:
+        layer, bbox = _curated_layer(record)
+        payload_layers.append(layer)
+        if record.theme != "context":
+            bboxes.append(bbox)
+        elif record.geometry_type.endswith("Polygon"):
+            frames.append(bbox)
+    taken = {layer["name"] for layer in payload_layers}
+    for number, source in enumerate(add, 1):
+        layer, bbox = _user_layer(source, number, taken)
+        payload_layers.append(layer)
+        bboxes.append(bbox)
+
+    feature_total = sum(len(layer["features"]) for layer in payload_layers)
+    themes = [{"key": key, "title": title_} for key, title_ in catalog.THEMES.items()]
+    themes.append({"key": "user", "title": "Your layers"})
+    attributions = []
+    for layer in payload_layers:
+        if layer["attribution"] and layer["attribution"] not in attributions:
+            attributions.append(layer["attribution"])
+    payload = {
+        "title": title,
+        "subtitle": f"{len(payload_layers)} layers, {feature_total} features; works offline. "
+        "Click a feature for its sources.",
+        "home": HOME_COUNTRY,
+        "bounds": _bounds(bboxes),
+        "frame": _bounds(frames) if frames else None,
+        "themes": themes,
+        "layers": payload_layers,
+        "attributions": attributions,
+        "precision_codes": {str(code): text for code, text in PRECISION_CODES.items()},
+        "categories": CATEGORIES,
+    }
+    payload_json = assets.json_for_script(payload)
+
+    bounds = payload["bounds"]
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = GeomapMap(location=center, zoom_start=7, tiles=None, width=width, height=height,
+                  prefer_canvas=False, control_scale=False, zoom_snap=0.25)
+    m.add_child(_GeomapLayers(payload_json, title))
+    m.geomap_layers = [layer["name"] for layer in payload_layers]
+    m.geomap_counts = {layer["name"]: len(layer["features"]) for layer in payload_layers}
+    return m
+
+
+def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+    """Write the map's HTML page to ``path`` atomically; return the path.
+
+    The page is written to a temporary file beside ``path`` and renamed into place, so a
+    failure never leaves a half-written page.
+
+    Raises
+    ------
+    RenderError
+        When ``path`` exists and ``overwrite`` is false, or its folder does not exist.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise RenderError(f"{path}: is a folder; give a file name such as {path / 'map.html'}")
+    if path.exists() and not overwrite:
+        raise RenderError(f"{path}: already exists; use --overwrite (overwrite=True) to replace it")
+    folder = path.parent
+    if not folder.is_dir():
+        raise RenderError(f"{path}: folder {folder} does not exist")
+    page = m.get_root().render().encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RenderError(f"{path}: cannot write the map ({exc.strerror or exc})") from None
+        raise
+    return path

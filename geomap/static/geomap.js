@@ -1,0 +1,837 @@
+/*
+ * geomap map controls: layers from JSON, legend, grouped layer control, search, measure,
+ * full screen, cursor coordinates, year filter, uncertainty circles and popups.
+ *
+ * Data never executes: every value from a layer reaches the page through textContent or
+ * setAttribute on elements built here, links are made only for http(s) URLs, and Leaflet
+ * overlays (popups, tooltips, icons) are given DOM nodes, never HTML strings.
+ *
+ * Read-only summary for tests and benchmarks:
+ *   geomap.ready        true once every feature has been drawn
+ *   geomap.readyTime    performance.now() at that moment (ms since navigation start)
+ *   geomap.counts()     {layer name: features currently drawn}
+ *   geomap.totals()     {layer name: features in the data}
+ *   geomap.year()       the year the filter shows, or null when it is off
+ */
+(function () {
+  "use strict";
+
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var geomap = window.geomap = window.geomap || {};
+  geomap.ready = false;
+
+  // ---------------------------------------------------------------- small DOM helpers
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, String(attrs[key])); });
+    return node;
+  }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = String(text);
+    return div.innerHTML;
+  }
+
+  /** Return the URL if it is http(s), else null: no javascript:, data: or relative links. */
+  function safeUrl(value) {
+    if (typeof value !== "string") { return null; }
+    try {
+      var url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") ? url.href : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function isBlank(value) {
+    return value === null || value === undefined || value === "" ||
+      (Array.isArray(value) && value.length === 0);
+  }
+
+  function display(value) {
+    if (Array.isArray(value)) { return value.map(display).join(", "); }
+    if (value !== null && typeof value === "object") { return JSON.stringify(value); }
+    if (typeof value === "boolean") { return value ? "yes" : "no"; }
+    return String(value);
+  }
+
+  function formatUsd(value) {
+    if (typeof value !== "number" || !isFinite(value)) { return display(value); }
+    if (value >= 1e9) { return "US$ " + (value / 1e9).toFixed(value % 1e9 ? 2 : 0) + " billion"; }
+    if (value >= 1e6) { return "US$ " + (value / 1e6).toFixed(value % 1e6 ? 1 : 0) + " million"; }
+    return "US$ " + value.toLocaleString("en-US");
+  }
+
+  function formatDistance(metres) {
+    return metres >= 1000 ? (metres / 1000).toFixed(metres >= 100000 ? 0 : 1) + " km"
+      : Math.round(metres) + " m";
+  }
+
+  function fold(text) {
+    return String(text).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  // ---------------------------------------------------------------- symbols
+
+  var SHAPES = {
+    circle: function (s) { return svg("circle", {cx: s / 2, cy: s / 2, r: s / 2 - 1.5}); },
+    square: function (s) { return svg("rect", {x: 2, y: 2, width: s - 4, height: s - 4}); },
+    triangle: function (s) {
+      return svg("polygon", {points: [s / 2, 1.5, s - 1.5, s - 2, 1.5, s - 2].join(" ")});
+    },
+    diamond: function (s) {
+      return svg("polygon", {points: [s / 2, 1, s - 1, s / 2, s / 2, s - 1, 1, s / 2].join(" ")});
+    },
+    star: function (s) {
+      var pts = [], c = s / 2;
+      for (var i = 0; i < 10; i++) {
+        var r = i % 2 ? c * 0.45 : c - 1, a = Math.PI / 5 * i - Math.PI / 2;
+        pts.push((c + r * Math.cos(a)).toFixed(2), (c + r * Math.sin(a)).toFixed(2));
+      }
+      return svg("polygon", {points: pts.join(" ")});
+    },
+    hexagon: function (s) {
+      var pts = [], c = s / 2;
+      for (var i = 0; i < 6; i++) {
+        var a = Math.PI / 3 * i;
+        pts.push((c + (c - 1.5) * Math.cos(a)).toFixed(2), (c + (c - 1.5) * Math.sin(a)).toFixed(2));
+      }
+      return svg("polygon", {points: pts.join(" ")});
+    },
+    cross: function (s) {
+      var a = s * 0.36, b = s * 0.64;
+      return svg("polygon", {points: [a, 1, b, 1, b, a, s - 1, a, s - 1, b, b, b, b, s - 1,
+        a, s - 1, a, b, 1, b, 1, a, a, a].join(" ")});
+    }
+  };
+
+  function shapeName(symbol) {
+    var name = String(symbol || "circle").toLowerCase();
+    if (SHAPES[name]) { return name; }
+    if (name.indexOf("tri") >= 0) { return "triangle"; }
+    if (name.indexOf("squ") >= 0 || name.indexOf("rect") >= 0) { return "square"; }
+    if (name.indexOf("diam") >= 0 || name.indexOf("rhomb") >= 0) { return "diamond"; }
+    if (name.indexOf("star") >= 0) { return "star"; }
+    if (name.indexOf("cross") >= 0 || name.indexOf("plus") >= 0) { return "cross"; }
+    if (name.indexOf("hex") >= 0) { return "hexagon"; }
+    return "circle";
+  }
+
+  /** An inline SVG of a point symbol, used for markers and legend swatches. */
+  function symbolSvg(style, size, hollow, symbol) {
+    var root = svg("svg", {width: size, height: size, viewBox: "0 0 " + size + " " + size,
+      "aria-hidden": "true"});
+    var shape = SHAPES[shapeName(symbol || style.symbol)](size);
+    shape.setAttribute("fill", hollow ? "#ffffff" : style.fillColor);
+    shape.setAttribute("fill-opacity", hollow ? 0.9 : 1);
+    shape.setAttribute("stroke", style.color === style.fillColor ? "#222222" : style.color);
+    shape.setAttribute("stroke-width", 1.5);
+    if (hollow) { shape.setAttribute("stroke", style.fillColor); shape.setAttribute("stroke-width", 2.5); }
+    root.appendChild(shape);
+    return root;
+  }
+
+  /** A legend swatch for a layer's geometry type. */
+  function swatch(entry, variant) {
+    var style = entry.style, kind = entry.kind;
+    if (kind === "point" && !entry.canvas && variant !== "approx") {
+      return symbolSvg(style, 18, false);
+    }
+    var root = svg("svg", {width: 22, height: 18, viewBox: "0 0 22 18", "aria-hidden": "true"});
+    if (kind === "point") {
+      root.appendChild(svg("circle", {cx: 11, cy: 9, r: variant === "approx" ? 7.5 : 5,
+        fill: style.fillColor, "fill-opacity": variant === "approx" ? 0.12 : 0.9,
+        stroke: style.color, "stroke-width": 1.5,
+        "stroke-dasharray": variant === "approx" ? "3 2" : "none"}));
+    } else if (kind === "line") {
+      root.appendChild(svg("path", {d: "M1 13 C 7 3, 14 17, 21 5", fill: "none",
+        stroke: style.color, "stroke-width": Math.min(style.weight, 5),
+        "stroke-dasharray": variant === "approx" ? "4 3" : (style.dashArray || "none")}));
+    } else {
+      root.appendChild(svg("rect", {x: 2, y: 2, width: 18, height: 14, fill: style.fillColor,
+        "fill-opacity": Math.max(style.fillOpacity, 0.25), stroke: style.color,
+        "stroke-width": 1.5,
+        "stroke-dasharray": variant === "approx" ? "4 3" : (style.dashArray || "none")}));
+    }
+    return root;
+  }
+
+  function icon(path) {
+    var root = svg("svg", {width: 18, height: 18, viewBox: "0 0 18 18", "aria-hidden": "true"});
+    root.appendChild(svg("path", {d: path, fill: "none", stroke: "#222222", "stroke-width": 2,
+      "stroke-linecap": "round"}));
+    return root;
+  }
+
+  // ---------------------------------------------------------------- popups
+
+  function row(table, label, value) {
+    if (isBlank(value)) { return; }
+    var tr = el("tr");
+    tr.appendChild(el("th", null, label));
+    var td = el("td");
+    if (value instanceof Node) { td.appendChild(value); } else { td.textContent = display(value); }
+    tr.appendChild(td);
+    table.appendChild(tr);
+  }
+
+  var SHOWN = ["id", "name", "alt_names", "name_tg", "name_ru", "category", "country", "operator",
+    "owner", "financier", "contractor", "status", "start_date", "end_date", "date_estimated",
+    "cost_usd", "description", "precision", "coordinate_uncertainty_m", "sources"];
+
+  function dates(p) {
+    if (isBlank(p.start_date) && isBlank(p.end_date)) { return null; }
+    var text = (isBlank(p.start_date) ? "?" : display(p.start_date)) +
+      (isBlank(p.end_date) ? (isBlank(p.start_date) ? "" : " onwards") : " – " + display(p.end_date));
+    if (p.date_estimated === true) { text += " (estimated)"; }
+    return text;
+  }
+
+  function precisionText(data, p) {
+    if (isBlank(p.precision)) { return null; }
+    var meaning = data.precision_codes[String(p.precision)];
+    var text = "code " + display(p.precision) + (meaning ? " – " + meaning : "");
+    if (typeof p.coordinate_uncertainty_m === "number" && p.coordinate_uncertainty_m > 0) {
+      text += "; within about " + formatDistance(p.coordinate_uncertainty_m);
+    }
+    return text;
+  }
+
+  function sourcesList(sources) {
+    if (!Array.isArray(sources) || !sources.length) { return null; }
+    var list = el("ol", "geomap-sources");
+    sources.forEach(function (source) {
+      var li = el("li");
+      if (source === null || typeof source !== "object") {
+        li.textContent = display(source);
+      } else {
+        li.appendChild(el("span", "geomap-citation", isBlank(source.citation) ? "(no citation)"
+          : display(source.citation)));
+        if (!isBlank(source.locator)) { li.appendChild(el("span", "geomap-locator", ", " + display(source.locator))); }
+        if (!isBlank(source.quote)) { li.appendChild(el("q", "geomap-quote", display(source.quote))); }
+        var href = safeUrl(source.url);
+        if (href) {
+          li.appendChild(document.createTextNode(" "));
+          var a = el("a", null, "link");
+          a.setAttribute("href", href);
+          a.setAttribute("target", "_blank");
+          a.setAttribute("rel", "noopener noreferrer nofollow");
+          a.setAttribute("title", href);
+          li.appendChild(a);
+        } else if (!isBlank(source.url)) {
+          li.appendChild(el("span", "geomap-locator", " " + display(source.url)));
+        }
+      }
+      list.appendChild(li);
+    });
+    return list;
+  }
+
+  function buildPopup(data, item) {
+    var p = item.p, entry = item.entry;
+    var box = el("div", "geomap-popup");
+    box.appendChild(el("div", "geomap-popup-layer", entry.title));
+    box.appendChild(el("h3", null, isBlank(p.name) ? "(unnamed)" : display(p.name)));
+    var other = [];
+    if (!isBlank(p.name_tg)) { other.push("Tajik: " + display(p.name_tg)); }
+    if (!isBlank(p.name_ru)) { other.push("Russian: " + display(p.name_ru)); }
+    if (other.length) { box.appendChild(el("div", "geomap-popup-names", other.join(" · "))); }
+    var table = el("table");
+    row(table, "Also called", p.alt_names);
+    var category = data.categories[p.category];
+    row(table, "Category", isBlank(p.category) ? null : (category || display(p.category)));
+    row(table, "Status", isBlank(p.status) ? null : display(p.status).replace(/_/g, " "));
+    row(table, "Country", p.country);
+    row(table, "Operator", p.operator);
+    row(table, "Owner", p.owner);
+    row(table, "Financier", p.financier);
+    row(table, "Contractor", p.contractor);
+    row(table, "Dates", dates(p));
+    row(table, "Cost", isBlank(p.cost_usd) ? null : formatUsd(p.cost_usd));
+    row(table, "Location", precisionText(data, p));
+    Object.keys(p).forEach(function (key) {
+      if (SHOWN.indexOf(key) < 0 && !isBlank(p[key])) { row(table, key.replace(/_/g, " "), p[key]); }
+    });
+    box.appendChild(table);
+    if (!isBlank(p.description)) { box.appendChild(el("p", "geomap-popup-text", display(p.description))); }
+    var sources = sourcesList(p.sources);
+    if (sources) {
+      box.appendChild(el("div", "geomap-popup-heading", "Sources"));
+      box.appendChild(sources);
+    }
+    return box;
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  function toLatLngs(geometry) {
+    var c = geometry.coordinates;
+    switch (geometry.type) {
+      case "Point": return [[c[1], c[0]]];
+      case "MultiPoint": return L.GeoJSON.coordsToLatLngs(c, 0);
+      case "LineString": return L.GeoJSON.coordsToLatLngs(c, 0);
+      case "MultiLineString": return L.GeoJSON.coordsToLatLngs(c, 1);
+      case "Polygon": return L.GeoJSON.coordsToLatLngs(c, 1);
+      case "MultiPolygon": return L.GeoJSON.coordsToLatLngs(c, 2);
+      default: return null;
+    }
+  }
+
+  function kindOf(type) {
+    if (/Point/.test(type)) { return "point"; }
+    if (/LineString/.test(type)) { return "line"; }
+    return "polygon";
+  }
+
+  function makeLeaves(map, data, entry, feature, index) {
+    var geometry = feature[0], p = feature[1], latlngs = toLatLngs(geometry);
+    if (!latlngs) { return []; }
+    var style = entry.style, kind = kindOf(geometry.type), leaves = [];
+    var approx = feature[4] === 1 && entry.theme !== "context", radius = feature[5];
+    var symbol = (style.categorySymbols || {})[p.category] || style.symbol;
+    var cls = "geomap-l" + index;
+    if (kind === "point") {
+      latlngs.forEach(function (ll) {
+        if (approx && radius > 0) {
+          leaves.push(L.circle(ll, {radius: radius, color: style.color, weight: 1.5,
+            dashArray: "6 5", fill: radius <= 50000, fillColor: style.fillColor, fillOpacity: 0.07,
+            className: cls + " geomap-uncertainty", renderer: entry.renderer, interactive: false}));
+        }
+        if (entry.canvas) {
+          leaves.push(L.circleMarker(ll, {radius: style.radius / 2, color: style.color,
+            weight: 1, fillColor: style.fillColor, fillOpacity: 0.85, renderer: entry.renderer}));
+        } else {
+          var node = el("div", "geomap-symbol " + cls + (approx ? " geomap-approx" : ""));
+          node.appendChild(symbolSvg(style, style.radius, approx, symbol));
+          var marker = L.marker(ll, {icon: L.divIcon({html: node, className: "geomap-icon",
+            iconSize: [style.radius, style.radius]}), keyboard: true, riseOnHover: true,
+            alt: ""});
+          leaves.push(marker);
+          if (style.label && !isBlank(p.name)) {
+            marker.bindTooltip(el("span", null, display(p.name)), {permanent: true,
+              direction: "right", offset: [style.radius / 2, 0], className: "geomap-label",
+              interactive: false});
+          }
+        }
+      });
+    } else {
+      var highlight = entry.theme === "context" && p.iso_a2 === data.home;
+      var options = {
+        color: style.color, weight: highlight ? style.weight + 1 : style.weight,
+        opacity: style.opacity, dashArray: approx ? "8 6" : style.dashArray,
+        fill: kind === "polygon", fillColor: highlight ? "#fffdf4" : style.fillColor,
+        fillOpacity: highlight ? 0.95 : style.fillOpacity, className: cls,
+        renderer: entry.renderer, interactive: entry.theme !== "context" || kind !== "polygon"
+      };
+      leaves.push(kind === "line" ? L.polyline(latlngs, options) : L.polygon(latlngs, options));
+    }
+    return leaves;
+  }
+
+  // ---------------------------------------------------------------- controls
+
+  function control(position, build) {
+    var Control = L.Control.extend({
+      onAdd: function () {
+        var box = build();
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      }
+    });
+    return new Control({position: position});
+  }
+
+  function collapsible(box, title, open) {
+    var button = el("button", "geomap-toggle", title);
+    button.type = "button";
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    var body = el("div", "geomap-body");
+    body.hidden = !open;
+    button.addEventListener("click", function () {
+      body.hidden = !body.hidden;
+      button.setAttribute("aria-expanded", body.hidden ? "false" : "true");
+    });
+    box.appendChild(button);
+    box.appendChild(body);
+    return body;
+  }
+
+  var TILES = [
+    {key: "none", title: "None (offline)"},
+    {key: "osm", title: "OpenStreetMap (online)",
+      url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", maxZoom: 19,
+      attribution: "Tiles © OpenStreetMap contributors"},
+    {key: "topo", title: "OpenTopoMap (online)",
+      url: "https://tile.opentopomap.org/{z}/{x}/{y}.png", maxZoom: 17,
+      attribution: "Tiles © OpenStreetMap contributors, SRTM; style © OpenTopoMap (CC-BY-SA)"}
+  ];
+
+  function mount(map, data) {
+    var state = {entries: [], items: [], year: null, tiles: null};
+    geomap.map = map;
+    map.getContainer().classList.add("geomap-map");
+    var sharedCanvas = null;
+
+    // layers and features
+    data.layers.forEach(function (layer, index) {
+      var entry = {
+        name: layer.name, title: layer.title, theme: layer.theme, style: layer.style,
+        user: layer.user, canvas: layer.canvas, kind: kindOf(layer.geometry_type),
+        attribution: layer.attribution, description: layer.description,
+        group: L.featureGroup(), items: [], index: index, approx: 0, checkbox: null
+      };
+      if (entry.canvas) {
+        sharedCanvas = sharedCanvas || L.canvas({padding: 0.3, tolerance: 3});
+        entry.renderer = sharedCanvas;
+      }
+      layer.features.forEach(function (feature) {
+        var leaves = makeLeaves(map, data, entry, feature, index);
+        if (!leaves.length) { return; }
+        var item = {entry: entry, p: feature[1], y0: feature[2], y1: feature[3],
+          leaves: leaves, shown: false};
+        if (feature[4] === 1 && entry.theme !== "context") { entry.approx += 1; }
+        leaves.forEach(function (leaf) { leaf._geomapItem = item; });
+        entry.items.push(item);
+        state.items.push(item);
+      });
+      entry.group.on("click", function (e) {
+        var item = e.layer && e.layer._geomapItem;
+        if (item) { openPopup(item, e.latlng); }
+      });
+      entry.group.on("mouseover", function (e) {
+        var leaf = e.layer, item = leaf && leaf._geomapItem;
+        if (!item || isBlank(item.p.name) || (leaf.getTooltip && leaf.getTooltip())) { return; }
+        leaf.bindTooltip(function () { return el("span", null, display(item.p.name)); },
+          {sticky: item.entry.kind !== "point", direction: "top"});
+        leaf.openTooltip(e.latlng);
+      });
+      // fill the group before it joins the map: one redraw instead of one per feature
+      entry.items.forEach(function (item) {
+        item.shown = true;
+        item.leaves.forEach(function (leaf) { entry.group.addLayer(leaf); });
+      });
+      if (layer.visible !== false) { entry.group.addTo(map); }
+      state.entries.push(entry);
+    });
+
+    function openPopup(item, latlng) {
+      var where = latlng;
+      if (!where) {
+        var first = item.leaves[item.leaves.length - 1];
+        where = first.getLatLng ? first.getLatLng() : first.getBounds().getCenter();
+      }
+      L.popup({maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]})
+        .setLatLng(where).setContent(buildPopup(data, item)).openOn(map);
+    }
+
+    function visibleInYear(item, year) {
+      if (year === null) { return true; }
+      if (item.y0 !== null && item.y0 > year) { return false; }
+      if (item.y1 !== null && item.y1 < year) { return false; }
+      return true;
+    }
+
+    function applyFilter() {
+      state.entries.forEach(function (entry) {
+        var toAdd = [];
+        entry.items.forEach(function (item) {
+          var show = visibleInYear(item, state.year);
+          if (show === item.shown) { return; }
+          item.shown = show;
+          item.leaves.forEach(function (leaf) {
+            if (show) { toAdd.push(leaf); } else { entry.group.removeLayer(leaf); }
+          });
+        });
+        toAdd.forEach(function (leaf) { entry.group.addLayer(leaf); });
+      });
+      updateCounts();
+    }
+
+    // attribution: escaped, since Leaflet writes it as HTML
+    var seen = {};
+    data.attributions.forEach(function (text) {
+      String(text).split(/;\s*/).forEach(function (part) {
+        part = part.trim();
+        if (part && !seen[part]) {
+          seen[part] = true;
+          map.attributionControl.addAttribution(escapeHtml(part));
+        }
+      });
+    });
+
+    // title
+    control("topleft", function () {
+      var box = el("div", "geomap-title leaflet-bar");
+      box.appendChild(el("h1", null, data.title));
+      if (data.subtitle) { box.appendChild(el("div", "geomap-subtitle", data.subtitle)); }
+      return box;
+    }).addTo(map);
+    map.zoomControl.remove();
+    L.control.zoom({position: "topleft"}).addTo(map);
+
+    // search
+    control("topleft", function () {
+      var box = el("div", "geomap-search leaflet-bar");
+      var input = el("input");
+      input.type = "search";
+      input.placeholder = "Search features by name";
+      input.setAttribute("aria-label", "Search features by name");
+      var list = el("ul", "geomap-results");
+      list.setAttribute("role", "listbox");
+      box.appendChild(input);
+      box.appendChild(list);
+      var index = state.items.filter(function (item) { return item.entry.theme !== "context" ||
+        item.entry.kind === "point"; }).map(function (item) {
+        var p = item.p, names = [p.name, p.name_tg, p.name_ru, p.id].concat(
+          Array.isArray(p.alt_names) ? p.alt_names : []);
+        return {item: item, text: fold(names.filter(function (n) { return !isBlank(n); })
+          .map(display).join(" | "))};
+      });
+      function choose(item) {
+        if (!map.hasLayer(item.entry.group)) { setLayer(item.entry, true); }
+        var first = item.leaves[item.leaves.length - 1];
+        if (first.getLatLng) {
+          map.setView(first.getLatLng(), Math.max(map.getZoom(), 9));
+        } else {
+          map.fitBounds(first.getBounds(), {maxZoom: 10, padding: [40, 40]});
+        }
+        openPopup(item, null);
+      }
+      input.addEventListener("input", function () {
+        list.textContent = "";
+        var query = fold(input.value.trim());
+        if (query.length < 2) { return; }
+        var hits = index.filter(function (rec) { return rec.text.indexOf(query) >= 0; });
+        hits.slice(0, 12).forEach(function (rec) {
+          var li = el("li");
+          var button = el("button", null, isBlank(rec.item.p.name) ? "(unnamed)" : display(rec.item.p.name));
+          button.type = "button";
+          button.appendChild(el("span", "geomap-result-layer", rec.item.entry.title));
+          button.addEventListener("click", function () { choose(rec.item); });
+          li.appendChild(button);
+          list.appendChild(li);
+        });
+        if (!hits.length) { list.appendChild(el("li", "geomap-none", "No feature matches")); }
+        else if (hits.length > 12) { list.appendChild(el("li", "geomap-none", (hits.length - 12) + " more…")); }
+      });
+      input.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") {
+          var first = list.querySelector("button");
+          if (first) { first.click(); }
+        } else if (e.key === "Escape") {
+          input.value = "";
+          list.textContent = "";
+        }
+      });
+      return box;
+    }).addTo(map);
+
+    // measure
+    var measure = {on: false, points: [], line: null, dots: L.layerGroup(), box: null};
+    function resetMeasure() {
+      measure.points = [];
+      measure.dots.clearLayers();
+      if (measure.line) { map.removeLayer(measure.line); measure.line = null; }
+      measure.output.textContent = measure.on ? "Click on the map to measure" : "";
+    }
+    control("topleft", function () {
+      var box = el("div", "geomap-measure leaflet-bar");
+      var button = el("button", "geomap-button");
+      button.appendChild(icon("M3 15 L15 3 M6 12 l-2 -2 M9 9 l-2 -2 M12 6 l-2 -2"));
+      button.type = "button";
+      button.title = "Measure distance (great circle)";
+      button.setAttribute("aria-label", "Measure distance");
+      button.setAttribute("aria-pressed", "false");
+      measure.output = el("div", "geomap-measure-output");
+      measure.output.setAttribute("aria-live", "polite");
+      button.addEventListener("click", function () {
+        measure.on = !measure.on;
+        button.setAttribute("aria-pressed", measure.on ? "true" : "false");
+        map.getContainer().classList.toggle("geomap-measuring", measure.on);
+        if (measure.on) { map.doubleClickZoom.disable(); } else { map.doubleClickZoom.enable(); }
+        resetMeasure();
+      });
+      box.appendChild(button);
+      box.appendChild(measure.output);
+      return box;
+    }).addTo(map);
+    measure.dots.addTo(map);
+    map.on("click", function (e) {
+      if (!measure.on) { return; }
+      measure.points.push(e.latlng);
+      L.circleMarker(e.latlng, {radius: 3, color: "#000", weight: 1, fillColor: "#fff",
+        fillOpacity: 1, interactive: false}).addTo(measure.dots);
+      if (!measure.line) {
+        measure.line = L.polyline(measure.points, {color: "#000", weight: 2, dashArray: "2 6",
+          interactive: false}).addTo(map);
+      } else {
+        measure.line.setLatLngs(measure.points);
+      }
+      var total = 0;
+      for (var i = 1; i < measure.points.length; i++) {
+        total += map.distance(measure.points[i - 1], measure.points[i]);
+      }
+      measure.output.textContent = measure.points.length < 2 ? "Click the next point"
+        : "Distance: " + formatDistance(total);
+      geomap.measured = total;
+    });
+
+    // full screen
+    control("topleft", function () {
+      var box = el("div", "leaflet-bar");
+      var button = el("button", "geomap-button");
+      button.appendChild(icon("M2 7 V2 H7 M11 2 H16 V7 M16 11 V16 H11 M7 16 H2 V11"));
+      button.type = "button";
+      button.title = "Full screen";
+      button.setAttribute("aria-label", "Full screen");
+      button.addEventListener("click", function () {
+        var container = map.getContainer();
+        if (document.fullscreenElement) {
+          document.exitFullscreen();
+        } else if (container.requestFullscreen && !container.classList.contains("geomap-fullscreen")) {
+          container.requestFullscreen().catch(function () {
+            container.classList.toggle("geomap-fullscreen");
+            map.invalidateSize();
+          });
+        } else {
+          container.classList.toggle("geomap-fullscreen");
+          map.invalidateSize();
+        }
+      });
+      document.addEventListener("fullscreenchange", function () { map.invalidateSize(); });
+      box.appendChild(button);
+      return box;
+    }).addTo(map);
+
+    // layer control grouped by theme
+    function setLayer(entry, on) {
+      if (on) { entry.group.addTo(map); } else { map.removeLayer(entry.group); }
+      if (entry.checkbox) { entry.checkbox.checked = on; }
+      updateCounts();
+    }
+    control("topright", function () {
+      var box = el("div", "geomap-layers leaflet-bar");
+      var body = collapsible(box, "Layers", true);
+      var tiles = el("fieldset", "geomap-theme");
+      tiles.appendChild(el("legend", null, "Background tiles"));
+      TILES.forEach(function (tile) {
+        var label = el("label", "geomap-row");
+        var radio = el("input");
+        radio.type = "radio";
+        radio.name = "geomap-tiles";
+        radio.checked = tile.key === "none";
+        radio.addEventListener("change", function () {
+          if (state.tiles) { map.removeLayer(state.tiles); state.tiles = null; }
+          if (tile.url) {
+            state.tiles = L.tileLayer(tile.url, {maxZoom: tile.maxZoom,
+              attribution: escapeHtml(tile.attribution)}).addTo(map);
+            state.tiles.bringToBack();
+          }
+        });
+        label.appendChild(radio);
+        label.appendChild(el("span", null, tile.title));
+        tiles.appendChild(label);
+      });
+      data.themes.forEach(function (theme) {
+        var members = state.entries.filter(function (e) { return e.theme === theme.key; });
+        if (!members.length) { return; }
+        var set = el("fieldset", "geomap-theme");
+        set.appendChild(el("legend", null, theme.title));
+        members.forEach(function (entry) {
+          var label = el("label", "geomap-row");
+          var box2 = el("input");
+          box2.type = "checkbox";
+          box2.checked = map.hasLayer(entry.group);
+          box2.setAttribute("data-layer", String(entry.index));
+          box2.addEventListener("change", function () { setLayer(entry, box2.checked); });
+          entry.checkbox = box2;
+          label.appendChild(box2);
+          label.appendChild(swatch(entry));
+          label.appendChild(el("span", "geomap-layer-title", entry.title));
+          entry.countNode = el("span", "geomap-count");
+          label.appendChild(entry.countNode);
+          if (entry.description) { label.title = entry.description; }
+          set.appendChild(label);
+        });
+        body.appendChild(set);
+      });
+      body.insertBefore(tiles, body.firstChild);
+      return box;
+    }).addTo(map);
+
+    // legend
+    control("bottomright", function () {
+      var box = el("div", "geomap-legend leaflet-bar");
+      var body = collapsible(box, "Legend", true);
+      var list = el("ul");
+      var anyApproxPoint = false, anyApproxShape = false;
+      state.entries.forEach(function (entry) {
+        var li = el("li");
+        li.appendChild(swatch(entry));
+        li.appendChild(el("span", null, entry.title));
+        list.appendChild(li);
+        var bySymbol = entry.style.categorySymbols || {}, present = {};
+        entry.items.forEach(function (item) { present[item.p.category] = true; });
+        if (entry.kind === "point" && !entry.canvas) {
+          Object.keys(bySymbol).forEach(function (category) {
+            if (!present[category]) { return; }
+            var sub = el("li", "geomap-legend-sub");
+            sub.appendChild(symbolSvg(entry.style, 14, false, bySymbol[category]));
+            sub.appendChild(el("span", null, data.categories[category] || category));
+            list.appendChild(sub);
+          });
+        }
+        if (entry.approx && entry.kind === "point") { anyApproxPoint = entry; }
+        if (entry.approx && entry.kind !== "point") { anyApproxShape = entry; }
+      });
+      body.appendChild(list);
+      var notes = el("ul", "geomap-legend-notes");
+      var pointNote = el("li");
+      pointNote.appendChild(swatch({style: {color: "#444444", fillColor: "#888888", weight: 2,
+        fillOpacity: 0.1}, kind: "point"}, "approx"));
+      pointNote.appendChild(el("span", null, "Approximate location (precision code ≠ 1): hollow " +
+        "symbol inside a dashed circle whose radius is the stated uncertainty"));
+      notes.appendChild(pointNote);
+      var lineNote = el("li");
+      lineNote.appendChild(swatch({style: {color: "#444444", fillColor: "#888888", weight: 2,
+        fillOpacity: 0.1}, kind: "line"}, "approx"));
+      lineNote.appendChild(el("span", null, "Dashed line or outline: approximate course or boundary"));
+      notes.appendChild(lineNote);
+      notes.appendChild(el("li", "geomap-legend-text", "Solid symbols are exact sites (code 1). " +
+        "Click any feature for its sources."));
+      body.appendChild(notes);
+      geomap.legendNotes = {points: !!anyApproxPoint, shapes: !!anyApproxShape};
+      return body.parentNode;
+    }).addTo(map);
+
+    // year filter
+    control("bottomleft", function () {
+      var box = el("div", "geomap-years leaflet-bar");
+      var years = [];
+      state.items.forEach(function (item) {
+        if (item.y0 !== null) { years.push(item.y0); }
+        if (item.y1 !== null) { years.push(item.y1); }
+      });
+      var label = el("label", "geomap-row");
+      var check = el("input");
+      check.type = "checkbox";
+      label.appendChild(check);
+      label.appendChild(el("span", null, "Show only what existed in"));
+      var value = el("output", "geomap-year-value", "all years");
+      label.appendChild(value);
+      var range = el("input");
+      range.type = "range";
+      range.setAttribute("aria-label", "Year");
+      box.appendChild(label);
+      box.appendChild(range);
+      if (!years.length) {
+        check.disabled = true;
+        range.disabled = true;
+        value.textContent = "(no dated features)";
+        return box;
+      }
+      var min = Math.min.apply(null, years), max = Math.max(Math.max.apply(null, years),
+        new Date().getFullYear());
+      range.min = String(min);
+      range.max = String(max);
+      range.step = "1";
+      range.value = String(max);
+      range.disabled = true;
+      function update() {
+        range.disabled = !check.checked;
+        state.year = check.checked ? parseInt(range.value, 10) : null;
+        value.textContent = state.year === null ? "all years" : String(state.year);
+        applyFilter();
+      }
+      check.addEventListener("change", update);
+      range.addEventListener("input", update);
+      box.appendChild(el("div", "geomap-years-note", "Undated features stay visible; finished " +
+        "works stay after their completion date."));
+      return box;
+    }).addTo(map);
+
+    // scale bar and cursor coordinates
+    L.control.scale({imperial: false, position: "bottomleft", maxWidth: 160}).addTo(map);
+    var coords = el("div", "geomap-coords leaflet-bar", "Cursor: move over the map");
+    control("bottomleft", function () { return coords; }).addTo(map);
+    map.on("mousemove", function (e) {
+      var lat = e.latlng.lat, lng = L.Util.wrapNum(e.latlng.lng, [-180, 180], true);
+      coords.textContent = Math.abs(lat).toFixed(4) + "° " + (lat >= 0 ? "N" : "S") + "  " +
+        Math.abs(lng).toFixed(4) + "° " + (lng >= 0 ? "E" : "W");
+    });
+    map.on("mouseout", function () { coords.textContent = "Cursor: move over the map"; });
+
+    function updateCounts() {
+      state.entries.forEach(function (entry) {
+        if (!entry.countNode) { return; }
+        var shown = entry.items.filter(function (i) { return i.shown; }).length;
+        entry.countNode.textContent = shown === entry.items.length ? String(shown)
+          : shown + "/" + entry.items.length;
+      });
+    }
+
+    geomap.counts = function () {
+      var out = {};
+      state.entries.forEach(function (entry) {
+        out[entry.name] = map.hasLayer(entry.group) ? entry.items.filter(function (i) {
+          return i.shown;
+        }).length : 0;
+      });
+      return out;
+    };
+    geomap.totals = function () {
+      var out = {};
+      state.entries.forEach(function (entry) { out[entry.name] = entry.items.length; });
+      return out;
+    };
+    geomap.year = function () { return state.year; };
+    geomap.layerIndex = function (name) {
+      var found = state.entries.filter(function (e) { return e.name === name; })[0];
+      return found ? found.index : -1;
+    };
+
+    // initial view: the data; when there is a basemap frame (the clipped neighbour countries),
+    // the part of the data inside it, zoomed in far enough that the frame's edges stay out of
+    // sight (features outside are a zoom-out away)
+    var view = L.latLngBounds(data.bounds), zoom;
+    if (data.frame) {
+      var frame = L.latLngBounds(data.frame);
+      if (frame.intersects(view)) {
+        view = L.latLngBounds(
+          [Math.max(view.getSouth(), frame.getSouth()), Math.max(view.getWest(), frame.getWest())],
+          [Math.min(view.getNorth(), frame.getNorth()), Math.min(view.getEast(), frame.getEast())]);
+      }
+      zoom = Math.max(map.getBoundsZoom(view, false, L.point(20, 20)), map.getBoundsZoom(frame, true));
+      map.setView(view.getCenter(), zoom, {animate: false});
+      map.panInsideBounds(frame, {animate: false});
+    } else {
+      map.setView(view.getCenter(), map.getBoundsZoom(view, false, L.point(20, 20)), {animate: false});
+    }
+    applyFilter();
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () {
+        geomap.readyTime = performance.now();
+        geomap.ready = true;
+      });
+    });
+  }
+
+  geomap.mount = function (map, data) {
+    try {
+      mount(map, data);
+    } catch (err) {
+      console.error("geomap: " + err);
+      throw err;
+    }
+  };
+})();
