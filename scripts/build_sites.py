@@ -12,8 +12,9 @@ Usage::
 
 The builder refuses (one line per problem, exit 1, nothing written) when a feature breaks the
 curated schema, an id is used twice across all site layers, or a ``quote`` that names a ``seed``
-does not occur verbatim (whitespace-normalised) in that seed document or is longer than 25 words. Seed documents are read
-from ``../shared/seeds`` relative to the repository, or from ``$GEOMAP_SEEDS``.
+is longer than 25 words or does not occur verbatim (whitespace-normalised) in that seed
+document. Seed documents are read from ``../shared/seeds`` relative to the repository, or from
+``$GEOMAP_SEEDS``.
 
 Output is deterministic: properties in schema order then the layer's extra properties in YAML
 order, coordinates rounded to 5 decimals, features in YAML order, one feature per line.
@@ -187,8 +188,12 @@ def build_feature(raw: dict, index: int) -> tuple[dict | None, list[str]]:
         return None, [f"feature #{index}: not a mapping"]
     label = str(raw.get("id") or f"#{index}")
     geometry, extra, problems = _geometry(raw, label)
+    from geomap.schema import REQUIRED_PROPERTIES
+
     props: dict[str, Any] = {}
     for key in SCHEMA_ORDER:
+        if key in REQUIRED_PROPERTIES and key not in raw:
+            continue  # reported by the schema check as a missing property
         value = raw.get(key)
         if key == "alt_names" and value is None:
             value = []
