@@ -93,6 +93,9 @@ _MULTI_LAYER = {"gpkg", "kml"}
 DBF_TEXT_BYTES = 254
 #: Key of geomap's field description in GeoPackage layer metadata.
 META_KEY = "GEOMAP"
+#: Field types of curated properties, used when a layer leaves them all empty.
+_SCHEMA_TYPES = {"cost_usd": "real", "date_estimated": "boolean", "precision": "integer",
+                 "coordinate_uncertainty_m": "real"}
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 
 
@@ -111,8 +114,8 @@ class ExportResult:
     files
         Every file written.
     renamed_fields
-        For Shapefile: ``{layer: {property: dbf_field}}`` for every property whose DBF field name
-        differs from it (a property continued over several fields lists the first).
+        For Shapefile: ``{layer: {property: dbf_fields}}`` for every property stored under another
+        name or over several fields (``"sources, sources_2"``).
     """
 
     path: Path
@@ -381,7 +384,9 @@ def _kind(series: pd.Series) -> str:
     if pd.api.types.is_datetime64_any_dtype(dtype):
         return "datetime"
     values = [v for v in series if not _is_null(v)]
-    if not values or all(isinstance(v, str) for v in values):
+    if not values:
+        return _SCHEMA_TYPES.get(str(series.name), "string")
+    if all(isinstance(v, str) for v in values):
         return "string"
     if all(isinstance(v, bool | np.bool_) for v in values):
         return "boolean"
@@ -654,13 +659,28 @@ def _short_names(names: Iterable[str], chunks: dict[str, int]) -> dict[str, list
     for name in names:
         if name in mapping:
             continue
-        mapping[name] = [claim((_SHORT_NAMES.get(name) or _ascii(name) or "field")[:10])]
+        mapping[name] = [claim(_SHORT_NAMES.get(name) or _abbreviate(name))]
     for name in names:
         first = mapping[name][0]
         for k in range(2, chunks.get(name, 1) + 1):
             suffix = f"_{k}"
             mapping[name].append(claim(first[: 10 - len(suffix)] + suffix))
     return mapping
+
+
+def _abbreviate(name: str, width: int = 10) -> str:
+    """Shorten ``name`` to ``width`` ASCII characters by trimming its longest words first.
+
+    >>> _abbreviate("published_length_km")
+    'pub_len_km'
+    """
+    words = [w for w in _ascii(name).split("_") if w] or ["field"]
+    if len(words) > 4:
+        words = words[:4]
+    while len("_".join(words)) > width and max(len(w) for w in words) > 1:
+        longest = max(range(len(words)), key=lambda i: (len(words[i]), -i))
+        words[longest] = words[longest][:-1]
+    return "_".join(words)[:width]
 
 
 def _split_utf8(text: str, limit: int) -> list[str]:
@@ -734,7 +754,7 @@ def _write_shp(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
         sld.write_text(styles.sld_style(lay.style, geometry_type, name,
                                         categories=_categories(lay)), encoding="utf-8")
         fields_json = _write_fields_json(tmp / f"{name}.fields.json", lay.name, fields)
-        renamed = {spec["name"]: mapping[spec["name"]][0] for spec in fields
+        renamed = {spec["name"]: ", ".join(mapping[spec["name"]]) for spec in fields
                    if mapping[spec["name"]] != [spec["name"]]}
         if renamed:
             result.renamed_fields[lay.name] = renamed
@@ -898,8 +918,9 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
     doc = ET.SubElement(root, "Document")
     ET.SubElement(doc, "name").text = stem or "geomap"
     meta: dict[str, Any] = {}
-    meta_el = ET.SubElement(ET.SubElement(doc, "ExtendedData"), "Data", {"name": "geomap"})
-    folders = []
+    # KML 2.2 order inside a Document: Style*, ExtendedData, Schema*, then the folders
+    style_doc = ET.Element("Document")
+    schemas, folders = [], []
     for lay in layers:
         props, fields = _encode(lay.gdf, add_days=False)
         for spec in fields:
@@ -910,7 +931,8 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
                 spec["field"] = spec["name"] + "_"
         meta[lay.name] = {"fields": fields}
         schema_id = _kml_style_id(lay.name, "schema")
-        schema = ET.SubElement(doc, "Schema", {"name": lay.name, "id": schema_id})
+        schema = ET.Element("Schema", {"name": lay.name, "id": schema_id})
+        schemas.append(schema)
         for spec in fields:
             simple = ET.SubElement(schema, "SimpleField", {
                 "name": spec.get("field", spec["name"]),
@@ -928,7 +950,8 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
         default_color = lay.style.get("fill_color") or lay.style.get("color") or "#3388ff"
         for category in categories or [None]:
             color = colors.get(category, default_color) if category else default_color
-            _kml_style(doc, _kml_style_id(lay.name, category), lay.style, geometry_kind, color)
+            _kml_style(style_doc, _kml_style_id(lay.name, category), lay.style, geometry_kind,
+                       color)
         folder = ET.Element("Folder")
         ET.SubElement(folder, "name").text = lay.name
         names = [c for c in lay.gdf.columns if c != lay.gdf.geometry.name]
@@ -955,9 +978,10 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
             if geometry is not None:
                 placemark.append(geometry)
         folders.append(folder)
+    doc.extend(list(style_doc))
+    meta_el = ET.SubElement(ET.SubElement(doc, "ExtendedData"), "Data", {"name": "geomap"})
     ET.SubElement(meta_el, "value").text = json.dumps({"layers": meta}, ensure_ascii=False)
-    for folder in folders:
-        doc.append(folder)
+    doc.extend(schemas + folders)
     ET.indent(root, "  ")
     target = tmp / f"{stem or 'geomap'}.kml"
     tree = ET.ElementTree(root)

@@ -10,13 +10,15 @@ styles are all made from it. Keys read here (all optional)::
     opacity        stroke opacity 0..1 (default 1)
     weight         stroke width in pixels (default 2; marker outline 1)
     dash_array     Leaflet dash pattern such as "6,4" (solid when absent)
-    symbol         marker shape: circle, square, triangle, diamond, star, cross (default circle)
+    symbol         marker shape: circle, square, triangle, diamond, star, cross (default circle);
+                   "hatched" draws a polygon with diagonal hatching
     radius         marker radius in pixels (default 6)
-    category_colors  {category: colour} for layers drawn by category
+    category_colors   {category: colour} for layers drawn by category
+    category_symbols  {category: marker shape} for layers drawn by category
 
 Layers whose features have a ``category`` get a categorized renderer (one class per category
-present, coloured from ``category_colors`` or else the layer colour), so a user sees the same
-classes in QGIS as in the map legend.
+present, coloured from ``category_colors`` and shaped from ``category_symbols``, or else as the
+layer), so a user sees the same classes in QGIS as in the map legend.
 """
 
 from __future__ import annotations
@@ -113,13 +115,16 @@ def _style_values(style: Mapping[str, Any], kind: GeometryKind) -> dict[str, Any
     }
 
 
-def _classes(style: Mapping[str, Any], categories: Iterable[str] | None) -> list[tuple[str, str]]:
-    """Return (category, colour) pairs of a categorized style, or [] for a single symbol."""
+def _classes(style: Mapping[str, Any],
+             categories: Iterable[str] | None) -> list[tuple[str, str, str | None]]:
+    """Return (category, colour, symbol) of each class of a categorized style, or []."""
     if not categories:
         return []
     colors = style.get("category_colors") or {}
+    symbols = style.get("category_symbols") or {}
     default = style.get("fill_color") or style.get("color") or "#3388ff"
-    return [(cat, colors.get(cat, default)) for cat in sorted(set(categories))]
+    return [(cat, colors.get(cat, default), symbols.get(cat))
+            for cat in sorted(set(categories))]
 
 
 # ---------------------------------------------------------------------------------------- QML
@@ -129,7 +134,8 @@ def _option(parent: ET.Element, name: str, value: Any) -> None:
     ET.SubElement(parent, "Option", {"name": name, "type": "QString", "value": str(value)})
 
 
-def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str) -> ET.Element:
+def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str,
+                shape: str | None = None) -> ET.Element:
     symbol_type = {"point": "marker", "line": "line", "polygon": "fill"}[kind]
     symbol = ET.Element("symbol", {"type": symbol_type, "name": name, "alpha": "1",
                                    "clip_to_extent": "1", "force_rhr": "0"})
@@ -139,7 +145,7 @@ def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str
     options = ET.SubElement(layer, "Option", {"type": "Map"})
     stroke = _qcolor(values["color"], values["opacity"])
     if kind == "point":
-        _option(options, "name", _QGIS_SHAPES.get(values["symbol"], "circle"))
+        _option(options, "name", _QGIS_SHAPES.get(shape or values["symbol"], "circle"))
         _option(options, "color", _qcolor(fill, values["fill_opacity"]))
         _option(options, "outline_color", stroke)
         _option(options, "outline_style", "solid")
@@ -160,8 +166,9 @@ def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str
         _option(options, "customdash", ";".join(f"{x:g}" for x in values["dash"]) or "5;2")
         _option(options, "customdash_unit", "Pixel")
     else:
-        _option(options, "color", _qcolor(fill, values["fill_opacity"]))
-        _option(options, "style", "solid")
+        hatched = values["symbol"] == "hatched"
+        _option(options, "color", _qcolor(fill, 1.0 if hatched else values["fill_opacity"]))
+        _option(options, "style", "b_diagonal" if hatched else "solid")
         _option(options, "outline_color", stroke)
         _option(options, "outline_style", "dash" if values["dash"] else "solid")
         _option(options, "outline_width", f"{values['weight']:g}")
@@ -207,10 +214,10 @@ def qml_style(
             "enableorderby": "0", "forceraster": "0"})
         cats = ET.SubElement(renderer, "categories")
         symbols = ET.SubElement(renderer, "symbols")
-        for index, (category, color) in enumerate(classes):
+        for index, (category, color, shape) in enumerate(classes):
             ET.SubElement(cats, "category", {"symbol": str(index), "value": category,
                                              "label": _label(category), "render": "true"})
-            symbols.append(_qml_symbol(values, kind, str(index), color))
+            symbols.append(_qml_symbol(values, kind, str(index), color, shape))
         source = ET.SubElement(renderer, "source-symbol")
         source.append(_qml_symbol(values, kind, "0", values["fill_color"]))
     else:
@@ -249,13 +256,15 @@ def _css(parent: ET.Element, tag: str, name: str, value: Any) -> None:
     ET.SubElement(parent, f"{{{_SLD}}}{tag}", {"name": name}).text = str(value)
 
 
-def _sld_symbolizer(values: dict[str, Any], kind: GeometryKind, fill: str) -> ET.Element:
+def _sld_symbolizer(values: dict[str, Any], kind: GeometryKind, fill: str,
+                    shape: str | None = None) -> ET.Element:
     s = f"{{{_SLD}}}"
     if kind == "point":
         sym = ET.Element(f"{s}PointSymbolizer")
         graphic = ET.SubElement(sym, f"{s}Graphic")
         mark = ET.SubElement(graphic, f"{s}Mark")
-        ET.SubElement(mark, f"{s}WellKnownName").text = _SLD_SHAPES.get(values["symbol"], "circle")
+        ET.SubElement(mark, f"{s}WellKnownName").text = _SLD_SHAPES.get(shape or values["symbol"],
+                                                                         "circle")
         fill_el = ET.SubElement(mark, f"{s}Fill")
         _css(fill_el, "CssParameter", "fill", _hex(fill))
         _css(fill_el, "CssParameter", "fill-opacity", f"{values['fill_opacity']:g}")
@@ -317,7 +326,7 @@ def sld_style(
         rule = ET.SubElement(fts, f"{s}Rule")
         ET.SubElement(rule, f"{s}Name").text = layer_name
         rule.append(_sld_symbolizer(values, kind, fill))
-    for category, color in classes:
+    for category, color, shape in classes:
         rule = ET.SubElement(fts, f"{s}Rule")
         ET.SubElement(rule, f"{s}Name").text = category
         ET.SubElement(rule, f"{s}Title").text = _label(category)
@@ -325,6 +334,6 @@ def sld_style(
         equal = ET.SubElement(flt, f"{{{_OGC}}}PropertyIsEqualTo")
         ET.SubElement(equal, f"{{{_OGC}}}PropertyName").text = "category"
         ET.SubElement(equal, f"{{{_OGC}}}Literal").text = category
-        rule.append(_sld_symbolizer(values, kind, color))
+        rule.append(_sld_symbolizer(values, kind, color, shape))
     ET.indent(root, "  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

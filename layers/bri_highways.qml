@@ -1,0 +1,47 @@
+<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.28.0-Firenze" styleCategories="Symbology|MapTips">
+  <renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" enableorderby="0" forceraster="0">
+    <categories>
+      <category symbol="0" value="highway" label="Highway" render="true" />
+    </categories>
+    <symbols>
+      <symbol type="line" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleLine" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="line_color" type="QString" value="204,121,167,230" />
+            <Option name="line_style" type="QString" value="solid" />
+            <Option name="line_width" type="QString" value="4" />
+            <Option name="line_width_unit" type="QString" value="Pixel" />
+            <Option name="capstyle" type="QString" value="round" />
+            <Option name="joinstyle" type="QString" value="round" />
+            <Option name="use_custom_dash" type="QString" value="1" />
+            <Option name="customdash" type="QString" value="8;6" />
+            <Option name="customdash_unit" type="QString" value="Pixel" />
+          </Option>
+        </layer>
+      </symbol>
+    </symbols>
+    <source-symbol>
+      <symbol type="line" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleLine" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="line_color" type="QString" value="204,121,167,230" />
+            <Option name="line_style" type="QString" value="solid" />
+            <Option name="line_width" type="QString" value="4" />
+            <Option name="line_width_unit" type="QString" value="Pixel" />
+            <Option name="capstyle" type="QString" value="round" />
+            <Option name="joinstyle" type="QString" value="round" />
+            <Option name="use_custom_dash" type="QString" value="1" />
+            <Option name="customdash" type="QString" value="8;6" />
+            <Option name="customdash_unit" type="QString" value="Pixel" />
+          </Option>
+        </layer>
+      </symbol>
+    </source-symbol>
+    <rotation />
+    <sizescale />
+  </renderer-v2>
+  <mapTip>[% "name" %]</mapTip>
+  <previewExpression>"name"</previewExpression>
+  <layerGeometryType>1</layerGeometryType>
+</qgis>

@@ -1,0 +1,111 @@
+<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.28.0-Firenze" styleCategories="Symbology|MapTips">
+  <renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" enableorderby="0" forceraster="0">
+    <categories>
+      <category symbol="0" value="border_crossing" label="Border crossing" render="true" />
+      <category symbol="1" value="cement_plant" label="Cement plant" render="true" />
+      <category symbol="2" value="pass" label="Mountain pass" render="true" />
+      <category symbol="3" value="power_plant" label="Power plant" render="true" />
+      <category symbol="4" value="tunnel" label="Tunnel" render="true" />
+    </categories>
+    <symbols>
+      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="star" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+      <symbol type="marker" name="1" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="hexagon" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+      <symbol type="marker" name="2" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="triangle" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+      <symbol type="marker" name="3" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="diamond" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+      <symbol type="marker" name="4" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="square" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+    </symbols>
+    <source-symbol>
+      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="triangle" />
+            <Option name="color" type="QString" value="204,121,167,217" />
+            <Option name="outline_color" type="QString" value="204,121,167,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+    </source-symbol>
+    <rotation />
+    <sizescale />
+  </renderer-v2>
+  <mapTip>[% "name" %]</mapTip>
+  <previewExpression>"name"</previewExpression>
+  <layerGeometryType>0</layerGeometryType>
+</qgis>

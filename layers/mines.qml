@@ -1,0 +1,47 @@
+<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.28.0-Firenze" styleCategories="Symbology|MapTips">
+  <renderer-v2 type="categorizedSymbol" attr="category" symbollevels="0" enableorderby="0" forceraster="0">
+    <categories>
+      <category symbol="0" value="gold_mine" label="Gold mine" render="true" />
+    </categories>
+    <symbols>
+      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="diamond" />
+            <Option name="color" type="QString" value="230,159,0,217" />
+            <Option name="outline_color" type="QString" value="230,159,0,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+    </symbols>
+    <source-symbol>
+      <symbol type="marker" name="0" alpha="1" clip_to_extent="1" force_rhr="0">
+        <layer class="SimpleMarker" enabled="1" pass="0" locked="0">
+          <Option type="Map">
+            <Option name="name" type="QString" value="diamond" />
+            <Option name="color" type="QString" value="230,159,0,217" />
+            <Option name="outline_color" type="QString" value="230,159,0,255" />
+            <Option name="outline_style" type="QString" value="solid" />
+            <Option name="outline_width" type="QString" value="1" />
+            <Option name="outline_width_unit" type="QString" value="Pixel" />
+            <Option name="size" type="QString" value="14" />
+            <Option name="size_unit" type="QString" value="Pixel" />
+            <Option name="scale_method" type="QString" value="diameter" />
+          </Option>
+        </layer>
+      </symbol>
+    </source-symbol>
+    <rotation />
+    <sizescale />
+  </renderer-v2>
+  <mapTip>[% "name" %]</mapTip>
+  <previewExpression>"name"</previewExpression>
+  <layerGeometryType>0</layerGeometryType>
+</qgis>
