@@ -23,6 +23,7 @@ from geomap.story import (
     layer_frame,
     layer_style,
     load_story,
+    start_year,
     write_atomic,
 )
 
@@ -164,6 +165,7 @@ def render_picture(
     highlight: tuple[str, ...] = ()
     citations: list[str] = []
     text = ""
+    until: int | None = None
     if step is not None or story is not None:
         if not isinstance(story, Story):
             story = load_story(story, layer_data=layer_data)
@@ -177,13 +179,14 @@ def render_picture(
         highlight = chosen.highlight
         citations = [c.label() for c in chosen.citations]
         text = chosen.text
+        until = chosen.until
         if title is None:
             title = f"{chosen.year}: {chosen.title}" if chosen.year else chosen.title
         if bounds is None:
             bounds = _story_bounds(story, step, width, height)
     if not names:
         raise RenderError(f"{path}: nothing to draw; name layers with -l or a story step")
-    data = _draw(names, highlight, bounds, title, citations, text, (width, height), fmt,
+    data = _draw(names, highlight, bounds, title, citations, text, until, (width, height), fmt,
                  layer_data)
     write_atomic(path, data)
     return path
@@ -223,6 +226,7 @@ def _draw(
     title: str | None,
     citations: list[str],
     text: str,
+    until: int | None,
     size: tuple[int, int],
     fmt: str,
     layer_data: Mapping[str, Any] | None,
@@ -237,6 +241,10 @@ def _draw(
     frames = []
     for position, name in enumerate(names):
         gdf, layer_title, attribution, record = layer_frame(name, layer_data)
+        if until is not None and "start_date" in gdf:
+            # a story step shows only what existed by its year
+            keep = [(y := start_year(v)) is None or y <= until for v in gdf["start_date"]]
+            gdf = gdf[keep]
         frames.append((name, layer_title, attribution, layer_style(name, position, record), gdf))
     if bounds is None:
         every = [(n, g) for n, *_, gdf in frames for g in gdf.geometry

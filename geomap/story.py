@@ -24,6 +24,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -117,6 +118,36 @@ class Step:
     highlight: tuple[str, ...] = ()
     view: View | None = None
     year: int | str | None = None
+
+    @property
+    def until(self) -> int | None:
+        """Last year the step shows: features that start later are hidden (None: show all)."""
+        return year_cutoff(self.year)
+
+
+def year_cutoff(year: int | str | None) -> int | None:
+    """Return the last calendar year of a step's ``year`` (``"1996-97"`` -> 1997).
+
+    >>> year_cutoff(2011), year_cutoff("1996-97"), year_cutoff("2015-2016"), year_cutoff(None)
+    (2011, 1997, 2016, None)
+    """
+    if year is None or isinstance(year, bool):
+        return None
+    if isinstance(year, int):
+        return year
+    match = re.match(r"^\s*(\d{4})\s*[-\u2013/]\s*(\d{2}|\d{4})\b", year)
+    if match:
+        first, last = match.groups()
+        return int(first[:2] + last) if len(last) == 2 else int(last)
+    found = re.findall(r"\d{4}", year)
+    return int(found[-1]) if found else None
+
+
+def start_year(value: Any) -> int | None:
+    """Return the year of an ISO ``start_date`` (``"2016-10-20"`` -> 2016), or None."""
+    if isinstance(value, str) and re.match(r"^\d{4}", value):
+        return int(value[:4])
+    return None
 
 
 @dataclass(frozen=True)
@@ -214,6 +245,7 @@ class _LayerIndex:
     def __init__(self, layers: Mapping[str, geopandas.GeoDataFrame] | None) -> None:
         self._frames = layers
         self._ids: dict[str, set[str]] = {}
+        self._starts: dict[str, dict[str, int | None]] = {}
         if layers is None:
             from geomap import catalog
 
@@ -222,21 +254,29 @@ class _LayerIndex:
             self.names = list(layers)
 
     def ids(self, name: str) -> set[str]:
-        if name not in self._ids:
+        return set(self.starts(name))
+
+    def starts(self, name: str) -> dict[str, int | None]:
+        """Feature id -> year its ``start_date`` gives (None when undated)."""
+        if name not in self._starts:
             if self._frames is not None:
                 gdf = self._frames[name]
-                ids = gdf["id"].dropna().astype(str) if "id" in gdf else []
-                self._ids[name] = set(ids)
+                rows = zip(
+                    gdf["id"] if "id" in gdf else [],
+                    gdf["start_date"] if "start_date" in gdf else [None] * len(gdf),
+                    strict=False,
+                )
             else:
                 from geomap import catalog
 
                 data = json.loads(catalog.get_layer(name).path.read_text(encoding="utf-8"))
-                self._ids[name] = {
-                    str(f["properties"]["id"])
-                    for f in data["features"]
-                    if (f.get("properties") or {}).get("id") is not None
-                }
-        return self._ids[name]
+                props = [f.get("properties") or {} for f in data["features"]]
+                rows = ((p.get("id"), p.get("start_date")) for p in props)
+            self._starts[name] = {
+                str(fid): start_year(start) for fid, start in rows
+                if isinstance(fid, str) and fid
+            }
+        return self._starts[name]
 
     def unknown(self, name: str) -> str:
         close = difflib.get_close_matches(name, self.names, n=3, cutoff=0.6)
@@ -363,8 +403,14 @@ def _step_problems(step: Any, base: list[str], index: _LayerIndex) -> list[str]:
         problems.append(f"field 'highlight': must be a list of feature ids, got {highlight!r}")
     else:
         shown = [name for name in shown if name in index.names]
+        until = year_cutoff(year) if isinstance(year, int | str) else None
         for fid in highlight:
-            if any(fid in index.ids(name) for name in shown):
+            owner = next((name for name in shown if fid in index.ids(name)), None)
+            if owner is not None:
+                begins = index.starts(owner)[fid]
+                if until is not None and begins is not None and begins > until:
+                    problems.append(f"field 'highlight': feature {fid!r} starts in {begins}, "
+                                    f"after this step's year ({until}), so it is hidden")
                 continue
             elsewhere = [name for name in index.names if fid in index.ids(name)]
             if elsewhere:
@@ -603,6 +649,7 @@ def _step_payload(story: Story, number: int, payload_layers: dict[str, dict]) ->
         "year": None if step.year is None else str(step.year),
         "text": step.text,
         "layers": shown,
+        "until": step.until,
         "highlight": list(step.highlight),
         "view": view,
         "citations": [
@@ -698,6 +745,7 @@ def build_story_html(
     <ul id="story-legend" class="story-legend"></ul>
     <h3 class="story-subhead">Sources</h3>
     <ol id="story-citations" class="story-citations"></ol>
+    <p id="story-attribution" class="story-attribution"></p>
   </section>
 </main>
 <nav class="story-nav" aria-label="Story steps">

@@ -89,12 +89,11 @@
   var map = L.map("story-map", {
     keyboard: false,          // the arrow keys move between steps, not the map
     zoomSnap: 0.25,
-    attributionControl: true,
+    attributionControl: false,  // sources are listed in the panel, per step
     worldCopyJump: false
   });
-  map.attributionControl.setPrefix(false);
   if (data.tiles && data.tiles.url) {
-    L.tileLayer(data.tiles.url, { attribution: data.tiles.attribution || "" }).addTo(map);
+    L.tileLayer(data.tiles.url).addTo(map);
   }
   L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
 
@@ -124,8 +123,10 @@
       },
       onEachFeature: function (feature, layer) {
         var props = feature.properties || {};
+        var start = /^\d{4}/.test(props.start_date || "") ?
+          parseInt(props.start_date.slice(0, 4), 10) : null;
         items.push({ id: props.id, layer: layer, isPoint: feature.geometry &&
-          /Point$/.test(feature.geometry.type), name: props.name });
+          /Point$/.test(feature.geometry.type), name: props.name, start: start });
         if (props.name) {
           layer.bindTooltip(el("span", null, props.name), { direction: "top" });
         }
@@ -162,12 +163,24 @@
     });
   }
 
+  function inYear(item, step) {
+    return step.until === null || step.until === undefined || item.start === null ||
+      item.start <= step.until;
+  }
+
   function showLayers(step) {
     layerNames.forEach(function (name) {
       var want = step.layers.indexOf(name) >= 0;
-      var has = map.hasLayer(leafletLayers[name]);
-      if (want && !has) { leafletLayers[name].addTo(map); }
-      if (!want && has) { map.removeLayer(leafletLayers[name]); }
+      var group = leafletLayers[name];
+      var has = map.hasLayer(group);
+      // features that start after the step's year are not on the map yet
+      featureLayers[name].forEach(function (item) {
+        var show = inYear(item, step);
+        if (show && !group.hasLayer(item.layer)) { group.addLayer(item.layer); }
+        if (!show && group.hasLayer(item.layer)) { group.removeLayer(item.layer); }
+      });
+      if (want && !has) { group.addTo(map); }
+      if (!want && has) { map.removeLayer(group); }
     });
     // draw in the step's order: areas at the bottom, points on top
     step.layers.forEach(function (name) {
@@ -224,6 +237,10 @@
         }
       });
     });
+    if (step.until !== null && step.until !== undefined) {
+      legend.appendChild(el("li", "story-legend-note",
+        "Sites and events dated after " + step.until + " are not shown."));
+    }
     if (names.length) {
       var li = el("li", "story-legend-item story-legend-highlight");
       li.appendChild(shapeSvg({ color: "#ffffff", shape: "circle" }, 24, true));
@@ -234,6 +251,21 @@
     var list = document.getElementById("story-citations");
     list.replaceChildren();
     step.citations.forEach(function (c) { list.appendChild(citationItem(c)); });
+    document.getElementById("story-attribution").textContent = mapCredits(step);
+  }
+
+  // "Map data: ..." from the attributions of the step's layers (and tiles), each part once
+  function mapCredits(step) {
+    var parts = [];
+    var texts = step.layers.map(function (n) { return data.layers[n].attribution || ""; });
+    if (data.tiles && data.tiles.attribution) { texts.push(data.tiles.attribution); }
+    texts.forEach(function (text) {
+      text.split(/;\s*/).forEach(function (part) {
+        part = part.trim();
+        if (part && parts.indexOf(part) < 0) { parts.push(part); }
+      });
+    });
+    return parts.length ? "Map data: " + parts.join("; ").replace(/\.*$/, ".") : "";
   }
 
   function citationItem(c) {
@@ -379,7 +411,9 @@
       var style = info.style;
       info.features.forEach(function (f) {
         var g = f.geometry;
-        if (!g) { return; }
+        var sd = (f.properties || {}).start_date || "";
+        var start = /^\d{4}/.test(sd) ? parseInt(sd.slice(0, 4), 10) : null;
+        if (!g || !inYear({ start: start }, step)) { return; }
         var on = step.highlight.indexOf((f.properties || {}).id) >= 0;
         var parts = g.type.indexOf("Multi") === 0 ? g.coordinates : [g.coordinates];
         var kind = g.type.replace("Multi", "");
@@ -434,11 +468,8 @@
       var list = el("ol", "story-citations");
       step.citations.forEach(function (c) { list.appendChild(citationItem(c)); });
       section.appendChild(list);
-      var attribution = step.layers.map(function (n) { return data.layers[n].attribution; })
-        .filter(function (a, i, all) { return a && all.indexOf(a) === i; });
-      if (attribution.length) {
-        section.appendChild(el("p", "story-print-attribution", "Map data: " + attribution.join("; ")));
-      }
+      var credits = mapCredits(step);
+      if (credits) { section.appendChild(el("p", "story-print-attribution", credits)); }
       holder.appendChild(section);
     });
   }
@@ -446,11 +477,6 @@
   buildPrint();
 
   /* ------------------------------------------------------------------ start */
-
-  var attribution = layerNames.map(function (n) { return data.layers[n].attribution; })
-    .filter(function (a, i, all) { return a && all.indexOf(a) === i; });
-  attribution.forEach(function (a) { map.attributionControl.addAttribution(
-    a.replace(/[&<>"']/g, function (ch) { return "&#" + ch.charCodeAt(0) + ";"; })); });
 
   window.geomap = window.geomap || {};
   window.geomap.story = {
@@ -461,12 +487,19 @@
     visibleLayers: function () {
       return layerNames.filter(function (n) { return map.hasLayer(leafletLayers[n]); });
     },
+    visibleFeatures: function (name) {
+      if (!map.hasLayer(leafletLayers[name])) { return []; }
+      return featureLayers[name].filter(function (item) {
+        return leafletLayers[name].hasLayer(item.layer);
+      }).map(function (item) { return item.id; });
+    },
     highlighted: function () {
       var out = [];
       layerNames.forEach(function (n) {
         if (!map.hasLayer(leafletLayers[n])) { return; }
         featureLayers[n].forEach(function (item) {
-          if (steps[current].highlight.indexOf(item.id) >= 0) { out.push(item.id); }
+          if (steps[current].highlight.indexOf(item.id) >= 0 &&
+              leafletLayers[n].hasLayer(item.layer)) { out.push(item.id); }
         });
       });
       return out;
