@@ -120,17 +120,33 @@ def snap(geom: Any) -> Any:
 
 def polygonal(geom: Any) -> Any:
     """Return only the polygons of ``geom`` (dropping points and lines of a collection)."""
-    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
-    merged = shapely.union_all(parts)
-    return merged
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts)
+
+
+def cut_to(geom: Any, container: Any) -> Any:
+    """Return the largest polygon of ``geom`` inside ``container``, on the grid, RFC 7946 rings."""
+    inside = polygonal(shapely.intersection(geom, container, grid_size=GRID))
+    return shapely.orient_polygons(largest_polygon(inside), exterior_cw=False)
+
+
+#: Gaps narrower than this (degrees, about 100 m) between an admin-1 outline and the national
+#: border are closed, so that a region's outer edge is exactly the national border line.
+SEAM = 0.001
+
+
+def fit_to_border(region: Any, country: Any) -> Any:
+    """Return ``region`` cut to ``country`` with slivers along the national border closed."""
+    region = snap(region)
+    seam = shapely.intersection(country.boundary.buffer(SEAM), region.buffer(SEAM))
+    return cut_to(shapely.union(region, seam), country)
 
 
 def shared_edge(a: Any, b: Any) -> LineString | MultiLineString:
     """Return the boundary two polygons share, merged into as few lines as possible."""
     common = shapely.intersection(a.boundary, b.boundary)
-    lines = [g for g in shapely.get_parts(common) if g.geom_type in ("LineString", "MultiLineString")]
-    merged = shapely.line_merge(shapely.union_all(lines))
-    return merged
+    lines = [g for g in shapely.get_parts(common) if "LineString" in g.geom_type]
+    return shapely.line_merge(shapely.union_all(lines))
 
 
 def west_to_east(line: LineString) -> LineString:
@@ -362,8 +378,7 @@ def gbao_feature(countries: dict[str, dict], admin1: dict[str, dict]) -> dict:
     """Return Gorno-Badakhshan cut to the snapped TJ polygon, so its outer edge is the border."""
     raw = shape(admin1["TJ-GB"]["geometry"])
     tj = countries["TJ"]["geometry"]
-    geom = snap(polygonal(shapely.intersection(snap(raw), tj, grid_size=GRID)))
-    geom = largest_polygon(geom)
+    geom = fit_to_border(raw, tj)
     measured = geodesic_km2(geom)
     published = 64_200
     props = admin1["TJ-GB"]["properties"]
@@ -380,8 +395,9 @@ def gbao_feature(countries: dict[str, dict], admin1: dict[str, dict]) -> dict:
             "Tajikistan's autonomous region in the Pamirs, from Natural Earth 1:10m admin-1 "
             "(TJ-GB). It is cut to the Tajikistan polygon of the countries layer, so its borders "
             "with Afghanistan, China and Kyrgyzstan coincide with the national border lines; the "
-            f"internal boundary is Natural Earth's. Geodesic area {measured:,.0f} km2 against the "
-            f"published {published:,} km2 (Britannica gives 63,700 km2)."
+            "internal boundary is Natural Earth's (gaps under 100 m along the border are closed). "
+            f"Geodesic area {measured:,.0f} km2 against the published {published:,} km2 "
+            "(Britannica gives 63,700 km2)."
         ),
         precision=4,
         coordinate_uncertainty_m=NE10M_UNCERTAINTY_M,
@@ -415,9 +431,9 @@ def wakhan_feature(countries: dict[str, dict], admin1: dict[str, dict]) -> dict:
     """Return the Wakhan corridor: Afghan Badakhshan east of the Ishkashim meridian."""
     raw = shape(admin1["AF-BDS"]["geometry"])
     af = countries["AF"]["geometry"]
-    badakhshan = shapely.intersection(snap(raw), af, grid_size=GRID)
+    badakhshan = fit_to_border(raw, af)
     east = box(WAKHAN_WEST_LON, BBOX[1], BBOX[2], BBOX[3])
-    geom = snap(largest_polygon(polygonal(shapely.intersection(badakhshan, east, grid_size=GRID))))
+    geom = cut_to(badakhshan, east)
     measured = geodesic_km2(geom)
     published = 11_258
     return feature(
@@ -479,7 +495,7 @@ def ceded_feature(countries: dict[str, dict], border: dict) -> dict:
     def strip(width: float) -> Any:
         zone_m = section_m.buffer(width, cap_style="flat")
         zone = shapely.transform(zone_m, lambda xy: _apply(to_wgs, xy))
-        return snap(largest_polygon(polygonal(shapely.intersection(zone, cn, grid_size=GRID))))
+        return cut_to(zone, cn)
 
     low, high = 500.0, 30_000.0
     for _ in range(40):
@@ -695,7 +711,8 @@ LAKES: list[tuple[str, str, list[str], str | None, str | None, float, float, str
     ("lake-aydar", "Aydar Lake", ["Aydarkul", "Aydarkul-Arnasay"], "Кӯли Айдар", "Айдаркуль",
      67.43, 40.78, "UZ", "filled by Syr Darya overflow from the Chardara dam since 1969"),
     ("lake-shardara", "Shardara Reservoir", ["Chardara Reservoir"], None,
-     "Шардаринское водохранилище", 68.16, 41.13, "KZ", "on the Syr Darya at the Kazakh-Uzbek border"),
+     "Шардаринское водохранилище", 68.16, 41.13, "KZ",
+     "on the Syr Darya at the Kazakh-Uzbek border"),
     ("lake-toktogul", "Toktogul Reservoir", [], None, "Токтогульское водохранилище", 72.96, 41.8,
      "KG", "on the Naryn, upstream of the Fergana valley"),
     ("lake-issyk-kul", "Issyk-Kul", ["Ysyk-Köl"], None, "Иссык-Куль", 77.04, 42.45, "KG",
@@ -744,12 +761,16 @@ def lake_features() -> list[dict]:
 
 def extract_admin1(build_json: Path) -> None:
     """Write the TJ-GB and AF-BDS features of Natural Earth admin-1 to the committed extract."""
-    data = json.loads(build_json.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(build_json.read_text(encoding="utf-8"))
+        items = data["features"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        sys.exit(f"build_boundaries: {build_json}: not a GeoJSON FeatureCollection ({exc})")
     keep = ("iso_3166_2", "name", "name_en", "name_ru", "name_alt", "type_en", "adm1_code",
             "ne_id", "wikidataid", "admin")
     features = []
-    for item in data["features"]:
-        props = item["properties"]
+    for item in items:
+        props = item.get("properties") or {}
         if props.get("iso_3166_2") in ("TJ-GB", "AF-BDS"):
             features.append({
                 "type": "Feature",
@@ -758,7 +779,7 @@ def extract_admin1(build_json: Path) -> None:
             })
     features.sort(key=lambda f: f["properties"]["iso_3166_2"], reverse=True)
     if len(features) != 2:
-        sys.exit(f"build_boundaries: {build_json}: expected TJ-GB and AF-BDS, found {len(features)}")
+        sys.exit(f"build_boundaries: {build_json}: no TJ-GB and AF-BDS ({len(features)} found)")
     _write_extract(ADMIN1_EXTRACT, features)
 
 
@@ -766,7 +787,10 @@ def extract_lakes(shp: Path) -> None:
     """Write Natural Earth 10m lakes that touch the map region to the committed extract."""
     import pyogrio
 
-    table = pyogrio.read_dataframe(shp)
+    try:
+        table = pyogrio.read_dataframe(shp)
+    except Exception as exc:  # pyogrio raises several DataSource errors
+        sys.exit(f"build_boundaries: {shp}: cannot read the lakes shapefile ({exc})")
     region = box(*BBOX)
     features = []
     for geom in table.geometry:
