@@ -46,7 +46,7 @@ import unicodedata
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -94,6 +94,7 @@ DBF_TEXT_BYTES = 254
 #: Key of geomap's field description in GeoPackage layer metadata.
 META_KEY = "GEOMAP"
 #: Field types of curated properties, used when a layer leaves them all empty.
+_NUL = re.compile("\x00")
 _SCHEMA_TYPES = {"cost_usd": "real", "date_estimated": "boolean", "precision": "integer",
                  "coordinate_uncertainty_m": "real"}
 _DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -412,8 +413,13 @@ def _day_column(name: str) -> str:
     return f"{name[:-5]}_day" if name.endswith("_date") else f"{name}_day"
 
 
-def _encode(gdf: geopandas.GeoDataFrame, *, add_days: bool) -> tuple[pd.DataFrame, list[dict]]:
-    """Return flat property columns (no lists) and the field description of each column."""
+def _encode(gdf: geopandas.GeoDataFrame, *, add_days: bool,
+            fragile: Callable[[str], bool] | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """Return flat property columns (no lists) and the field description of each column.
+
+    A text column holding a value the format would change (``fragile``: an empty string where
+    the format cannot tell it from null, spaces a DBF trims...) is kept as JSON text instead.
+    """
     columns: dict[str, pd.Series] = {}
     fields: list[dict] = []
     names = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -421,6 +427,9 @@ def _encode(gdf: geopandas.GeoDataFrame, *, add_days: bool) -> tuple[pd.DataFram
     for name in names:
         series = gdf[name].reset_index(drop=True)
         kind = _kind(series)
+        if kind == "string" and fragile is not None and any(
+                isinstance(v, str) and fragile(v) for v in series):
+            kind = "json"
         if kind == "json":
             out = pd.Series([_json_text(v) for v in series], index=index, dtype=object)
         elif kind == "string":
@@ -574,6 +583,8 @@ def _write_gpkg(layers: list[_Layer], tmp: Path, stem: str | None, result: Expor
     style_rows = []
     for number, lay in enumerate(layers):
         props, fields = _encode(lay.gdf, add_days=True)
+        _refuse_characters(lay, props, fields, _NUL, target.name, "a NUL character GDAL cannot "
+                           "store")
         gdf = _frame(lay, props)
         with _gdal_warnings_as_errors(target):
             pyogrio.write_dataframe(
@@ -683,6 +694,11 @@ def _abbreviate(name: str, width: int = 10) -> str:
     return "_".join(words)[:width]
 
 
+def _dbf_fragile(text: str) -> bool:
+    """Tell whether a DBF field would change ``text``: empty (reads as null) or space-padded."""
+    return text == "" or text != text.strip(" ")
+
+
 def _split_utf8(text: str, limit: int) -> list[str]:
     """Split ``text`` into pieces of at most ``limit`` UTF-8 bytes, never inside a character."""
     pieces, current, size = [], [], 0
@@ -714,7 +730,9 @@ def _write_shp(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
             )
         if families & {"GeometryCollection"}:
             raise ExportError(f"{name}.shp: a shapefile cannot hold geometry collections")
-        props, fields = _encode(lay.gdf, add_days=True)
+        props, fields = _encode(lay.gdf, add_days=True, fragile=_dbf_fragile)
+        _refuse_characters(lay, props, fields, _NUL, f"{name}.shp",
+                           "a NUL character a shapefile cannot store")
         text_kinds = {"string", "json"}
         chunks = {}
         for spec in fields:
@@ -801,6 +819,30 @@ KML_OWN_FIELDS = frozenset({"id", "name", "description", "timestamp", "begin", "
                             "icon", "snippet"})
 _KML_TYPES = {"string": "string", "integer": "int", "real": "double", "boolean": "bool",
               "date": "string", "datetime": "string", "json": "string"}
+
+
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _refuse_characters(lay: _Layer, props: pd.DataFrame, fields: list[dict], pattern: re.Pattern,
+                       target: str, why: str) -> None:
+    """Raise ExportError when a name or text value holds a character the format cannot store."""
+    for spec in fields:
+        if pattern.search(spec["name"]):
+            raise ExportError(f"{target}: layer {lay.name!r} has a property name with {why}")
+        if spec["type"] not in ("string", "json"):
+            continue
+        for row, value in enumerate(props[spec["name"]]):
+            if isinstance(value, str) and (match := pattern.search(value)):
+                raise ExportError(
+                    f"{target}: property {spec['name']!r} of feature {row} in layer {lay.name!r} "
+                    f"holds U+{ord(match.group()):04X}, {why}"
+                )
+
+
+def _kml_fragile(text: str) -> bool:
+    """Tell whether KML readers would change ``text``: outer whitespace, carriage returns."""
+    return text != text.strip() or "\r" in text
 
 
 def _kml_number(value: float) -> str:
@@ -922,7 +964,9 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
     style_doc = ET.Element("Document")
     schemas, folders = [], []
     for lay in layers:
-        props, fields = _encode(lay.gdf, add_days=False)
+        props, fields = _encode(lay.gdf, add_days=False, fragile=_kml_fragile)
+        _refuse_characters(lay, props, fields, _XML_ILLEGAL, f"{stem or 'geomap'}.kml",
+                           "a control character that KML (XML) cannot store")
         for spec in fields:
             if spec["type"] == "integer" and not props[spec["name"]].dropna().between(
                     -(2**31), 2**31 - 1).all():
@@ -1009,6 +1053,11 @@ def _csv_value(value: Any, kind: str) -> str:
     return str(value)
 
 
+def _csv_fragile(text: str) -> bool:
+    """Tell whether a CSV reader would change ``text``: empty (reads as null), carriage returns."""
+    return text == "" or "\r" in text
+
+
 def _write_csv(layers: list[_Layer], tmp: Path, stem: str | None, result: ExportResult):
     import csv
 
@@ -1017,7 +1066,7 @@ def _write_csv(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
     written = []
     for lay in layers:
         name = stem or lay.name
-        props, fields = _encode(lay.gdf, add_days=True)
+        props, fields = _encode(lay.gdf, add_days=True, fragile=_csv_fragile)
         geoms = list(lay.gdf.geometry)
         points = all(g is None or g.is_empty or g.geom_type == "Point" for g in geoms)
         taken = {spec["name"].lower() for spec in fields}
