@@ -585,7 +585,7 @@ PLACES: list[tuple[int, str, str, list[str], str | None, str | None, str]] = [
      "Қалъаи Хумб", "Калаи-Хумб", "seat of Darvoz district"),
     (1220855, "Vahdat", "Vahdat", ["Kofarnihon", "Ordzhonikidzeabad"], "Ваҳдат", "Вахдат",
      "the city east of Dushanbe, not the town of the same name in Rasht valley (Jirgatol)"),
-    (1221802, "Vahdat", "Vahdat (Jirgatol)", ["Jirgatol", "Dzhirgatal", "Jirgatal"],
+    (1221802, "Vahdat", "Vahdat (Jirgatol)", ["Jirgatol", "Dzhirgatal", "Jirgatal", "Ҷирғатол"],
      "Ваҳдат", "Вахдат (Джиргаталь)",
      "the seat of Lakhsh district in the upper Rasht valley, long known as Jirgatol; GeoNames "
      "names it Vahdat; not the city of Vahdat east of Dushanbe"),
@@ -665,6 +665,8 @@ def place_features() -> list[dict]:
         if gn_name != name and gn_name not in alt_names:
             alt_names.append(gn_name)
         pop_text = f"population {population:,} (GeoNames)" if population else "population unknown"
+        if city["countrycode"] == "TJ" and 150_000 < population < 500_000:
+            pop_text += ", a figure that takes in the surrounding city district"
         features.append(
             feature(
                 Point(city["longitude"], city["latitude"]),
