@@ -1,0 +1,859 @@
+"""Geodesic spatial queries: distances, nearest features, intersections, clipping and measures.
+
+Every distance, length and area is measured on the WGS84 ellipsoid with :class:`pyproj.Geod`;
+nothing is computed in degrees.
+
+How a distance query works
+--------------------------
+The target is densified so that no edge is longer than 5 km (new vertices lie on the geodesic
+between the old ones) and projected, with the candidates, to an azimuthal equidistant (AEQD)
+projection centred on the target. Each target feature is then *prepared* (GEOS builds an index of
+its edges) and used as a vectorised filter:
+
+1. a conservative longitude/latitude box drops inputs that cannot be near the target before
+   anything is projected;
+2. ``shapely.dwithin`` against the prepared feature keeps the candidates whose projected distance
+   is within the limit plus a safety margin. In AEQD, distances from the centre are exact and
+   sideways scale grows as ``(r/R) / sin(r/R)``, so projected distances overstate geodesic ones
+   by at most that factor, which bounds the margin;
+3. ``shapely.shortest_line`` gives, for each candidate, the nearest pair of points in the
+   projection. Both ends are projected back to longitude/latitude and their distance measured
+   with ``Geod.inv``. Because the projection error only moves the nearest point along the
+   feature, where the distance is flat, the error of the result is second order (well under
+   0.01 % within 1,000 km of the centre); the tests compare against brute-force ``Geod``
+   sampling.
+
+The loop runs over *target* features only (a few borders or sites), never over the input rows,
+so a million input points are handled by a handful of vectorised calls. The same functions run
+over partitioned GeoParquet with ``engine="dask"`` (dask-geopandas ``map_partitions``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import shapely
+from pyproj import Geod, Transformer
+
+from geomap.errors import LayerReadError, QueryError
+
+if TYPE_CHECKING:
+    import geopandas
+
+__all__ = [
+    "UNITS",
+    "as_layer",
+    "inside",
+    "intersecting",
+    "measure",
+    "nearest",
+    "parse_distance",
+    "within_distance",
+]
+
+Engine = Literal["local", "dask"]
+
+#: Distance units accepted by :func:`parse_distance`, in metres.
+UNITS: dict[str, float] = {
+    "m": 1.0,
+    "meter": 1.0,
+    "meters": 1.0,
+    "metre": 1.0,
+    "metres": 1.0,
+    "km": 1000.0,
+    "kilometer": 1000.0,
+    "kilometers": 1000.0,
+    "kilometre": 1000.0,
+    "kilometres": 1000.0,
+    "mi": 1609.344,
+    "mile": 1609.344,
+    "miles": 1609.344,
+    "nmi": 1852.0,
+    "ft": 0.3048,
+    "feet": 0.3048,
+}
+
+GEOD = Geod(ellps="WGS84")
+_R = 6_371_008.8  # mean Earth radius (m), only used to bound projection distortion
+_MAX_EDGE_M = 5_000.0  # longest edge left after geodesic densification
+_DISTANCE = re.compile(r"^\s*([-+]?[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([a-zA-Z]*)\s*$")
+_LONLAT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+)\s*,\s*([-+]?[0-9]*\.?[0-9]+)\s*$")
+_PARQUET = {".parquet", ".geoparquet", ".pq"}
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def parse_distance(value: float | int | str) -> float:
+    """Return a distance in metres from a number (metres) or a string with a unit.
+
+    Parameters
+    ----------
+    value
+        ``20000``, ``"20km"``, ``"500 m"``, ``"12 mi"``, ``"3 nmi"``; a bare number means metres.
+
+    Raises
+    ------
+    QueryError
+        For negative, non-finite or unparseable values and unknown units.
+
+    Examples
+    --------
+    >>> parse_distance("20km")
+    20000.0
+    >>> parse_distance("12 mi")
+    19312.128
+    """
+    if isinstance(value, bool):
+        raise QueryError(f"bad distance {value!r}: expected metres or a string like '20km'")
+    if isinstance(value, int | float | np.integer | np.floating):
+        metres = float(value)
+    elif isinstance(value, str):
+        match = _DISTANCE.match(value)
+        unit = match.group(3).lower() if match else ""
+        if not match or unit not in UNITS and unit != "":
+            units = ", ".join(sorted({"m", "km", "mi", "nmi", "ft"}))
+            raise QueryError(
+                f"bad distance {value!r}: expected a number with an optional unit ({units}), "
+                "e.g. '20km' or '500 m'"
+            )
+        number = float(match.group(1) + (f"e{match.group(2)}" if match.group(2) else ""))
+        metres = number * UNITS.get(unit, 1.0)
+    else:
+        raise QueryError(f"bad distance {value!r}: expected metres or a string like '20km'")
+    if not math.isfinite(metres) or metres < 0:
+        raise QueryError(f"bad distance {value!r}: must be a finite, non-negative length")
+    return metres
+
+
+def _label(obj: Any) -> str:
+    if isinstance(obj, str | Path):
+        return str(obj)
+    if isinstance(obj, tuple | list):
+        return ",".join(f"{v:g}" for v in obj)
+    name = getattr(obj, "attrs", {}).get("layer") if hasattr(obj, "attrs") else None
+    return name or type(obj).__name__
+
+
+def _point_frame(lon: float, lat: float, label: str) -> geopandas.GeoDataFrame:
+    import geopandas
+
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise QueryError(f"{label}: not a lon,lat point (longitude -180..180, latitude -90..90)")
+    gdf = geopandas.GeoDataFrame(
+        {"id": [label], "name": [label]}, geometry=[shapely.Point(lon, lat)], crs="EPSG:4326"
+    )
+    gdf.attrs["layer"] = label
+    return gdf
+
+
+def _read_parquet(path: Path) -> geopandas.GeoDataFrame:
+    import geopandas
+
+    try:
+        gdf = geopandas.read_parquet(path)
+    except Exception as exc:  # pyarrow and geopandas raise many unrelated types
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LayerReadError(f"{path}: cannot read as GeoParquet ({message})") from None
+    if gdf.crs is None:
+        raise LayerReadError(f"{path}: has no CRS; geomap needs to know where the coordinates are")
+    return gdf.to_crs(4326)
+
+
+def as_layer(obj: Any, *, role: str = "layer") -> geopandas.GeoDataFrame:
+    """Return ``obj`` as a GeoDataFrame in EPSG:4326.
+
+    Parameters
+    ----------
+    obj
+        A GeoDataFrame or GeoSeries, a shapely geometry, a ``(lon, lat)`` pair, a ``"lon,lat"``
+        string, a path to a layer file (GeoJSON, GeoPackage, Shapefile, GeoParquet file or folder)
+        or the name of a curated layer.
+    role
+        What ``obj`` is for, used in error messages.
+
+    Raises
+    ------
+    LayerNotFoundError
+        For an unknown layer name (the message suggests close names).
+    LayerReadError
+        For a file that cannot be read as a layer.
+    QueryError
+        For a GeoDataFrame without CRS or a point outside longitude/latitude range.
+    """
+    import geopandas
+
+    if isinstance(obj, geopandas.GeoDataFrame):
+        if obj.crs is None:
+            raise QueryError(f"{role}: GeoDataFrame has no CRS; set one, e.g. gdf.set_crs(4326)")
+        gdf = obj if obj.crs.equals("EPSG:4326") else obj.to_crs(4326)
+        return gdf
+    if isinstance(obj, geopandas.GeoSeries):
+        return as_layer(geopandas.GeoDataFrame(geometry=obj), role=role)
+    if isinstance(obj, shapely.Geometry):
+        return geopandas.GeoDataFrame(geometry=[obj], crs="EPSG:4326")
+    if isinstance(obj, tuple | list) and len(obj) == 2:
+        try:
+            lon, lat = float(obj[0]), float(obj[1])
+        except (TypeError, ValueError):
+            raise QueryError(f"{role}: {obj!r} is not a (lon, lat) pair") from None
+        return _point_frame(lon, lat, _label(obj))
+    if isinstance(obj, str) and (match := _LONLAT.match(obj)):
+        return _point_frame(float(match.group(1)), float(match.group(2)), obj.strip())
+    if isinstance(obj, str | Path):
+        path = Path(obj)
+        if path.is_dir() or path.suffix.lower() in _PARQUET:
+            if not path.exists():
+                raise LayerReadError(f"{path}: no such file")
+            return _read_parquet(path)
+        if path.exists() or isinstance(obj, Path) or "/" in str(obj) or path.suffix:
+            from geomap.readers import read_file
+
+            gdf = read_file(path)
+            gdf.attrs.setdefault("layer", str(obj))
+            return gdf
+        from geomap.catalog import read_layer
+
+        return read_layer(str(obj))
+    raise QueryError(
+        f"{role}: cannot use a {type(obj).__name__} as a layer; give a GeoDataFrame, a layer name, "
+        "a file or a lon,lat point"
+    )
+
+
+def _require_geometry(gdf: geopandas.GeoDataFrame, label: str) -> None:
+    geoms = np.asarray(gdf.geometry.array, dtype=object) if len(gdf) else np.array([])
+    if len(geoms) == 0 or bool(np.all(shapely.is_missing(geoms) | shapely.is_empty(geoms))):
+        raise QueryError(f"{label}: has no geometry to query against")
+
+
+# --------------------------------------------------------------------------- geometry helpers
+
+
+@cache
+def _transformers(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
+    proj = f"+proj=aeqd +lat_0={lat0:.6f} +lon_0={lon0:.6f} +datum=WGS84 +units=m +no_defs"
+    forward = Transformer.from_crs("EPSG:4326", proj, always_xy=True)
+    inverse = Transformer.from_crs(proj, "EPSG:4326", always_xy=True)
+    return forward, inverse
+
+
+def _project(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
+    def apply(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geoms, apply)
+
+
+def _densify_coords(coords: np.ndarray, max_m: float) -> np.ndarray:
+    lon, lat = coords[:, 0], coords[:, 1]
+    _, _, dist = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    long_edges = np.flatnonzero(dist > max_m)
+    if long_edges.size == 0:
+        return coords[:, :2]
+    pieces, start = [], 0
+    for i in long_edges:  # loops over long edges of one geometry, not over features
+        pieces.append(coords[start : i + 1, :2])
+        extra = GEOD.npts(lon[i], lat[i], lon[i + 1], lat[i + 1], int(dist[i] // max_m))
+        pieces.append(np.asarray(extra, dtype=float).reshape(-1, 2))
+        start = i + 1
+    pieces.append(coords[start:, :2])
+    return np.vstack(pieces)
+
+
+def _densify_one(geom: shapely.Geometry, max_m: float) -> shapely.Geometry:
+    kind = geom.geom_type
+    if kind in {"Point", "MultiPoint"} or geom.is_empty:
+        return geom
+    if kind == "LineString":
+        return shapely.LineString(_densify_coords(np.asarray(geom.coords), max_m))
+    if kind == "LinearRing":
+        return shapely.LinearRing(_densify_coords(np.asarray(geom.coords), max_m))
+    if kind == "Polygon":
+        return shapely.Polygon(
+            _densify_coords(np.asarray(geom.exterior.coords), max_m),
+            [_densify_coords(np.asarray(ring.coords), max_m) for ring in geom.interiors],
+        )
+    return type(geom)([_densify_one(part, max_m) for part in geom.geoms])
+
+
+def densify(geoms: np.ndarray, max_m: float = _MAX_EDGE_M) -> np.ndarray:
+    """Return ``geoms`` (lon/lat) with geodesic vertices added so no edge exceeds ``max_m``.
+
+    Only geometries that have a long edge are rebuilt; points pass through untouched.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    if len(coords) < 2:
+        return geoms
+    same = index[:-1] == index[1:]
+    # Longitude/latitude span is a cheap upper bound screen: 1 degree < 112 km.
+    span = np.hypot(np.diff(coords[:, 0]), np.diff(coords[:, 1])) * 112_000.0
+    flagged = np.unique(index[:-1][same & (span > max_m)])
+    if flagged.size == 0:
+        return geoms
+    out = geoms.copy()
+    for i in flagged:  # only geometries with an edge longer than max_m
+        out[i] = _densify_one(geoms[i], max_m)
+    return out
+
+
+def _eps(rho: np.ndarray | float) -> np.ndarray:
+    """Bound the relative overstatement of distances by the AEQD projection at radius ``rho``."""
+    a = np.clip(np.asarray(rho, dtype=float) / _R, 1e-9, 3.0)
+    return 1.5 * (a / np.sin(a) - 1.0) + 1e-6
+
+
+def _valid(geoms: np.ndarray) -> np.ndarray:
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+
+
+@dataclass
+class _Target:
+    """A target layer prepared for distance queries: densified, projected, labelled."""
+
+    geoms: np.ndarray  # densified and projected, one per usable target feature
+    ids: np.ndarray  # label of each feature (its id, else name, else index)
+    names: np.ndarray | None
+    lon0: float
+    lat0: float
+    rho: float  # largest distance of a target vertex from the projection centre (m)
+    bounds: tuple[float, float, float, float]  # lon/lat bounds of the target
+
+    @property
+    def forward(self) -> Transformer:
+        return _transformers(self.lon0, self.lat0)[0]
+
+    @property
+    def inverse(self) -> Transformer:
+        return _transformers(self.lon0, self.lat0)[1]
+
+
+def _feature_ids(gdf: geopandas.GeoDataFrame) -> np.ndarray:
+    for column in ("id", "name"):
+        if column in gdf.columns:
+            return gdf[column].astype(object).to_numpy()
+    return gdf.index.to_numpy(dtype=object)
+
+
+def _build_target(target: Any, role: str) -> _Target:
+    gdf = as_layer(target, role=role)
+    label = gdf.attrs.get("layer") or (_label(target) if isinstance(target, str | Path) else role)
+    _require_geometry(gdf, label)
+    geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
+    keep = _valid(geoms)
+    geoms = geoms[keep]
+    west, south, east, north = shapely.total_bounds(geoms)
+    lon0, lat0 = (west + east) / 2.0, (south + north) / 2.0
+    forward, _ = _transformers(round(lon0, 6), round(lat0, 6))
+    projected = _project(densify(geoms), forward)
+    coords = shapely.get_coordinates(projected)
+    rho = float(np.hypot(coords[:, 0], coords[:, 1]).max()) + _MAX_EDGE_M
+    names = gdf["name"].astype(object).to_numpy()[keep] if "name" in gdf.columns else None
+    return _Target(
+        geoms=projected,
+        ids=_feature_ids(gdf)[keep],
+        names=names,
+        lon0=round(lon0, 6),
+        lat0=round(lat0, 6),
+        rho=rho,
+        bounds=(west, south, east, north),
+    )
+
+
+def _lonlat_box_mask(bounds: np.ndarray, target: _Target, margin_m: float) -> np.ndarray:
+    """Return which lon/lat ``bounds`` rows can lie within ``margin_m`` of the target's box."""
+    west, south, east, north = target.bounds
+    dlat = margin_m / 110_000.0  # a degree of latitude is never shorter than 110.5 km
+    phi = min(89.0, max(abs(south), abs(north)) + dlat)
+    mask = (bounds[:, 3] >= south - dlat) & (bounds[:, 1] <= north + dlat)
+    if phi < 89.0:
+        dlon = margin_m / (110_000.0 * math.cos(math.radians(phi)))
+        if west - dlon > -180 and east + dlon < 180:
+            mask &= (bounds[:, 2] >= west - dlon) & (bounds[:, 0] <= east + dlon)
+    return mask
+
+
+def _grid_mask(
+    lon: np.ndarray, lat: np.ndarray, target: _Target, limit: float
+) -> np.ndarray:
+    """Return which points may lie within ``limit`` of the target, judged cell by cell.
+
+    The points' box is cut into about ``n / 16`` longitude/latitude cells. Each occupied cell's
+    centre is measured to the target once (in the AEQD projection); by the triangle inequality
+    no point of a cell is nearer than that distance minus the cell's half-diagonal, so whole
+    cells of far points are dropped before any point is projected.
+    """
+    west, south, east, north = lon.min(), lat.min(), lon.max(), lat.max()
+    cells = int(np.clip(lon.size // 16, 1_000, 250_000))
+    side = max(math.sqrt(max(east - west, 1e-9) * max(north - south, 1e-9) / cells), 1e-6)
+    nx, ny = int((east - west) // side) + 1, int((north - south) // side) + 1
+    ix = np.minimum(((lon - west) / side).astype(np.int64), nx - 1)
+    iy = np.minimum(((lat - south) / side).astype(np.int64), ny - 1)
+    cell = iy * nx + ix
+    occupied, inverse_cell = np.unique(cell, return_inverse=True)
+    cx, cy = occupied % nx, occupied // nx
+    # projected centre and corners of each occupied cell
+    forward = target.forward
+    px, py = forward.transform(west + (cx + 0.5) * side, south + (cy + 0.5) * side)
+    half = np.zeros(occupied.size)
+    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
+        qx, qy = forward.transform(west + (cx + dx) * side, south + (cy + dy) * side)
+        half = np.maximum(half, np.hypot(qx - px, qy - py))
+    half = half * 1.01 + 1.0
+    rho = np.hypot(px, py) + half
+    reach = limit * (1.0 + _eps(np.maximum(rho, target.rho) + limit)) + 1.0
+    centres = shapely.points(px, py)
+    nearest_cell = np.full(occupied.size, np.inf)
+    for geom in target.geoms:
+        shapely.prepare(geom)
+        ends = shapely.get_coordinates(shapely.shortest_line(geom, centres)).reshape(-1, 2, 2)
+        nearest_cell = np.minimum(nearest_cell, np.hypot(*(ends[:, 0] - ends[:, 1]).T))
+    keep_cell = nearest_cell - half <= reach
+    return keep_cell[inverse_cell]
+
+
+def _geodesic_distances(
+    geoms_ll: np.ndarray, target: _Target, limit: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return, per input geometry, the geodesic distance (m) to the nearest target feature.
+
+    With ``limit`` only distances up to ``limit`` are resolved (others are ``inf``). The second
+    array holds the position of the nearest target feature (-1 when none).
+    """
+    n = len(geoms_ll)
+    best = np.full(n, np.inf)
+    best_target = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return best, best_target
+    if bool(shapely.has_z(geoms_ll).any()):
+        geoms_ll = shapely.force_2d(geoms_ll)
+    valid = _valid(geoms_ll)
+    all_points = bool(np.all(shapely.get_type_id(geoms_ll[valid]) == 0))
+    if all_points:
+        lon, lat = shapely.get_x(geoms_ll), shapely.get_y(geoms_ll)
+        bounds = np.column_stack([lon, lat, lon, lat])
+    else:
+        bounds = shapely.bounds(geoms_ll)
+    cand = valid
+    if limit is not None:
+        cand = cand & _lonlat_box_mask(bounds, target, limit * 1.6 + 1.0)
+    idx = np.flatnonzero(cand)
+    if all_points and limit is not None and idx.size > 20_000:
+        idx = idx[_grid_mask(lon[idx], lat[idx], target, limit)]
+    if idx.size == 0:
+        return best, best_target
+    forward, inverse = target.forward, target.inverse
+    if all_points:
+        x, y = forward.transform(lon[idx], lat[idx])
+        src = shapely.points(x, y)
+        rho_far = rho_near = np.hypot(x, y)
+        pbounds = np.column_stack([x, y, x, y])
+    else:
+        src = _project(densify(geoms_ll[idx]), forward)
+        pbounds = shapely.bounds(src)
+        corners = np.abs(pbounds)
+        rho_far = np.hypot(corners[:, [0, 2]].max(axis=1), corners[:, [1, 3]].max(axis=1))
+        rho_near = shapely.distance(shapely.points(0.0, 0.0), src)
+    eps = _eps(np.maximum(rho_far, target.rho) + (limit or 0.0))
+    local_best = np.full(idx.size, np.inf)
+    local_target = np.full(idx.size, -1, dtype=np.int64)
+    best_proj = np.full(idx.size, np.inf)
+    if limit is not None:
+        # Projected distances overstate geodesic ones by at most eps: search a little wider.
+        best_proj[:] = limit * (1.0 + eps) + 1.0
+        # AEQD distances from the centre are exact: farther than rho + limit cannot qualify.
+        alive = rho_near - target.rho <= best_proj
+    else:
+        alive = np.ones(idx.size, dtype=bool)
+    for t, geom in enumerate(target.geoms):  # loops over target features only
+        shapely.prepare(geom)
+        sub = np.flatnonzero(alive)
+        if limit is not None:
+            gx0, gy0, gx1, gy1 = shapely.bounds(geom)
+            r, b = best_proj[sub], pbounds[sub]
+            box = (b[:, 2] >= gx0 - r) & (b[:, 0] <= gx1 + r)
+            box &= (b[:, 3] >= gy0 - r) & (b[:, 1] <= gy1 + r)
+            sub = sub[box]
+        if sub.size == 0:
+            continue
+        # Nearest pair of points in the projection (zero length where the geometries meet).
+        ends = shapely.get_coordinates(shapely.shortest_line(geom, src[sub])).reshape(-1, 2, 2)
+        dproj = np.hypot(*(ends[:, 0] - ends[:, 1]).T)
+        # Only pairs that may beat the best so far (allowing for the projection's distortion).
+        worth = dproj <= np.minimum(best_proj[sub], best_proj[sub] * (1.0 + eps[sub]) + 1.0)
+        if limit is None:
+            worth = dproj <= best_proj[sub] * (1.0 + eps[sub]) + 1.0
+        best_proj[sub] = np.minimum(best_proj[sub], dproj)
+        sub, ends = sub[worth], ends[worth]
+        if sub.size == 0:
+            continue
+        tlon, tlat = inverse.transform(ends[:, 0, 0], ends[:, 0, 1])
+        if all_points:
+            slon, slat = lon[idx[sub]], lat[idx[sub]]
+        else:
+            slon, slat = inverse.transform(ends[:, 1, 0], ends[:, 1, 1])
+        _, _, dist = GEOD.inv(tlon, tlat, slon, slat)
+        dist[dproj[worth] == 0.0] = 0.0
+        better = dist < local_best[sub]
+        local_best[sub[better]] = dist[better]
+        local_target[sub[better]] = t
+    if limit is not None:
+        local_best[local_best > limit] = np.inf
+        local_target[~np.isfinite(local_best)] = -1
+    best[idx] = local_best
+    best_target[idx] = local_target
+    return best, best_target
+
+
+def _object_series(values: list, index) -> Any:
+    """Return ``values`` as an object Series on ``index`` (lists stay lists)."""
+    import pandas
+
+    series = pandas.Series(np.empty(len(values), dtype=object), index=index, dtype=object)
+    for i, value in enumerate(values):
+        series.iat[i] = value
+    return series
+
+
+def _attach_target(out: geopandas.GeoDataFrame, target: _Target, which: np.ndarray) -> None:
+    found = which >= 0
+    ids = np.full(len(which), None, dtype=object)
+    ids[found] = target.ids[which[found]]
+    out["target_id"] = ids
+    if target.names is not None:
+        names = np.full(len(which), None, dtype=object)
+        names[found] = target.names[which[found]]
+        out["target_name"] = names
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def _is_dask(obj: Any) -> bool:
+    return type(obj).__module__.startswith("dask_geopandas")
+
+
+def _dask_frame(obj: Any, role: str):
+    try:
+        import dask_geopandas
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise QueryError("engine 'dask' needs dask-geopandas: pip install 'geomap[dask]'") from None
+    if _is_dask(obj):
+        ddf = obj
+    elif isinstance(obj, str | Path) and (
+        Path(obj).is_dir() or Path(obj).suffix.lower() in _PARQUET
+    ):
+        if not Path(obj).exists():
+            raise LayerReadError(f"{obj}: no such file")
+        try:
+            ddf = dask_geopandas.read_parquet(obj)
+        except Exception as exc:  # pyarrow raises many unrelated types
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise LayerReadError(f"{obj}: cannot read as GeoParquet ({message})") from None
+    else:
+        ddf = dask_geopandas.from_geopandas(as_layer(obj, role=role), npartitions=1)
+    if ddf.crs is None:
+        raise QueryError(f"{_label(obj)}: has no CRS; geomap needs to know where it is")
+    if not ddf.crs.equals("EPSG:4326"):
+        ddf = ddf.to_crs(4326)
+    return ddf
+
+
+def _run(
+    gdf: Any, engine: Engine, local, role: str, args: tuple, *, sort: str | None = None
+) -> geopandas.GeoDataFrame:
+    """Run ``local(frame, *args)`` on one frame, or on every partition with dask."""
+    if engine not in ("local", "dask"):
+        raise QueryError(f"unknown engine {engine!r}: expected 'local' or 'dask'")
+    if engine == "local" and not _is_dask(gdf):
+        return local(as_layer(gdf, role=role), *args)
+    ddf = _dask_frame(gdf, role)
+    meta = local(ddf._meta, *args)
+    result = ddf.map_partitions(local, *args, meta=meta).compute()
+    if sort is not None and len(result):
+        result = result.sort_values(sort, kind="stable")
+    result.attrs.update(ddf._meta.attrs)
+    return result
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def _within_local(
+    gdf: geopandas.GeoDataFrame, target: _Target, metres: float
+) -> geopandas.GeoDataFrame:
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    dist, which = _geodesic_distances(geoms, target, metres)
+    keep = np.flatnonzero(np.isfinite(dist))
+    order = keep[np.argsort(dist[keep], kind="stable")]
+    out = gdf.iloc[order].copy()
+    out["distance_m"] = dist[order]
+    _attach_target(out, target, which[order])
+    return out
+
+
+def within_distance(
+    gdf: Any,
+    target: Any,
+    distance: float | str,
+    *,
+    engine: Engine = "local",
+) -> geopandas.GeoDataFrame:
+    """Return the features of ``gdf`` within a geodesic ``distance`` of any ``target`` feature.
+
+    Parameters
+    ----------
+    gdf
+        Features to filter: GeoDataFrame, layer name, file, ``"lon,lat"`` / ``(lon, lat)``, or
+        with ``engine="dask"`` a dask-geopandas frame or a (partitioned) GeoParquet path.
+    target
+        Features to measure from, in any of the same forms (always loaded in memory).
+    distance
+        Metres, or a string with a unit such as ``"20km"``.
+    engine
+        ``"local"`` (geopandas) or ``"dask"`` (dask-geopandas, one task per partition).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows with all their columns, nearest first, plus ``distance_m`` (geodesic,
+        WGS84), ``target_id`` and, when the target has names, ``target_name`` of the nearest
+        target feature.
+
+    Raises
+    ------
+    QueryError
+        For a bad distance or a target without geometry.
+
+    Examples
+    --------
+    >>> posts = within_distance("chinese_security_sites", "tajik_afghan_border", "20km")
+    ... # doctest: +SKIP
+    """
+    metres = parse_distance(distance)
+    prepared = _build_target(target, "target")
+    return _run(gdf, engine, _within_local, "layer", (prepared, metres), sort="distance_m")
+
+
+def _nearest_local(gdf: geopandas.GeoDataFrame, target: _Target) -> geopandas.GeoDataFrame:
+    geoms = np.asarray(gdf.geometry.array, dtype=object)
+    dist, which = _geodesic_distances(geoms, target, None)
+    out = gdf.copy()
+    out["distance_m"] = np.where(np.isfinite(dist), dist, np.nan)
+    _attach_target(out, target, which)
+    return out
+
+
+def nearest(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+    """Return every feature of ``gdf`` with its geodesic distance to the nearest ``target``.
+
+    Parameters
+    ----------
+    gdf, target
+        GeoDataFrames, layer names, files or lon/lat points (see :func:`within_distance`).
+    engine
+        ``"local"`` or ``"dask"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        All rows of ``gdf`` in their order with ``distance_m`` (NaN for a row without geometry),
+        ``target_id`` and ``target_name`` of the nearest target feature.
+    """
+    prepared = _build_target(target, "target")
+    return _run(gdf, engine, _nearest_local, "layer", (prepared,))
+
+
+def _intersecting_local(
+    gdf: geopandas.GeoDataFrame, target: _Target
+) -> geopandas.GeoDataFrame:
+    geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
+    valid = np.flatnonzero(_valid(geoms))
+    rows, matched = np.array([], dtype=np.int64), []
+    if valid.size:
+        import pandas
+
+        src = _project(densify(geoms[valid]), target.forward)
+        t_idx, s_idx = shapely.STRtree(src).query(target.geoms, predicate="intersects")
+        order = np.lexsort((t_idx, s_idx))
+        groups = pandas.Series(target.ids[t_idx[order]]).groupby(valid[s_idx[order]], sort=True)
+        lists = groups.agg(list)
+        rows, matched = lists.index.to_numpy(dtype=np.int64), lists.tolist()
+    out = gdf.iloc[rows].copy()
+    out["target_ids"] = _object_series(matched, out.index)
+    return out
+
+
+def intersecting(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+    """Return the features of ``gdf`` that intersect (cross, touch or lie in) any ``target``.
+
+    Edges are read as geodesics: both sides are densified geodesically before the test.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows with all their columns plus ``target_ids``, the list of target
+        features each one meets.
+    """
+    prepared = _build_target(target, "target")
+    return _run(gdf, engine, _intersecting_local, "layer", (prepared,))
+
+
+def _region_polygon(region: _Target, tolerance: float) -> shapely.Geometry:
+    parts = shapely.get_parts(region.geoms)
+    polygons = parts[shapely.get_type_id(parts) == 3]
+    if polygons.size == 0:
+        raise QueryError("region: has no polygons to look inside")
+    area = shapely.union_all(polygons)
+    if tolerance > 0:
+        area = shapely.buffer(area, tolerance, quad_segs=16)
+    shapely.prepare(area)
+    return area
+
+
+def _geodesic_lengths(geoms_ll: np.ndarray) -> np.ndarray:
+    """Return the geodesic length (m) of each line geometry, vectorised over all edges."""
+    lengths = np.zeros(len(geoms_ll))
+    parts, owner = shapely.get_parts(geoms_ll, return_index=True)
+    lines = shapely.get_type_id(parts) == 1
+    parts, owner = parts[lines], owner[lines]
+    if parts.size == 0:
+        return lengths
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[:-1] == part[1:]
+    _, _, dist = GEOD.inv(coords[:-1, 0][same], coords[:-1, 1][same],
+                          coords[1:, 0][same], coords[1:, 1][same])
+    per_part = np.bincount(part[:-1][same], weights=dist, minlength=parts.size)
+    return np.bincount(owner, weights=per_part, minlength=len(geoms_ll))
+
+
+def _geodesic_area_perimeter(geoms_ll: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return geodesic area (m²) and perimeter (m) of each polygonal geometry (NaN otherwise)."""
+    area = np.full(len(geoms_ll), np.nan)
+    perimeter = np.full(len(geoms_ll), np.nan)
+    polygonal = np.flatnonzero(np.isin(shapely.get_type_id(geoms_ll), (3, 6)))
+    # Exteriors counter-clockwise, holes clockwise: pyproj then subtracts the holes.
+    oriented = shapely.orient_polygons(geoms_ll[polygonal], exterior_cw=False)
+    for i, geom in zip(polygonal, oriented, strict=True):  # pyproj measures one at a time
+        area[i], perimeter[i] = GEOD.geometry_area_perimeter(geom)
+    return np.abs(area), perimeter
+
+
+#: Columns each operation may add; those left all-NaN are dropped from the result.
+_INSIDE_COLUMNS = ("length_m", "area_km2", "fraction_inside")
+_MEASURE_COLUMNS = ("length_m", "area_km2", "perimeter_m")
+
+
+def _drop_empty(gdf: geopandas.GeoDataFrame, columns: tuple[str, ...]) -> geopandas.GeoDataFrame:
+    empty = [c for c in columns if c in gdf.columns and bool(gdf[c].isna().all())]
+    return gdf.drop(columns=empty) if empty and len(gdf) else gdf
+
+
+def _inside_local(
+    gdf: geopandas.GeoDataFrame, region: _Target, tolerance: float
+) -> geopandas.GeoDataFrame:
+    import geopandas
+
+    area = _region_polygon(region, tolerance)
+    geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
+    valid = np.flatnonzero(_valid(geoms))
+    src = _project(densify(geoms[valid]), region.forward)
+    hit = shapely.intersects(area, src)
+    rows, src = valid[hit], src[hit]
+    kinds = shapely.get_type_id(geoms[rows])
+    whole_geoms = geoms[rows]
+    clipped = whole_geoms.copy()
+    cut = ~np.isin(kinds, (0, 4))
+    clipped[cut] = _project(shapely.intersection(src[cut], area), region.inverse)
+    lines = np.isin(kinds, (1, 5))
+    inner_len = np.where(lines, _geodesic_lengths(clipped), np.nan)
+    whole_len = np.where(lines, _geodesic_lengths(whole_geoms), np.nan)
+    inner_area, _ = _geodesic_area_perimeter(clipped)
+    whole_area, _ = _geodesic_area_perimeter(whole_geoms)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fraction = np.where(lines, inner_len / whole_len, inner_area / whole_area)
+    out = gdf.iloc[rows].copy()
+    out["length_m"] = inner_len
+    out["area_km2"] = inner_area / 1e6
+    out["fraction_inside"] = np.where(np.isfinite(fraction), fraction, np.nan)
+    geometry = geopandas.GeoSeries(clipped, index=out.index, crs="EPSG:4326")
+    return out.set_geometry(geometry.rename(out.geometry.name))
+
+
+def inside(
+    gdf: Any,
+    region: Any,
+    *,
+    tolerance: float | str = 0.0,
+    engine: Engine = "local",
+) -> geopandas.GeoDataFrame:
+    """Return the parts of ``gdf`` that lie inside the polygons of ``region``.
+
+    Points inside (or on the edge of) the region are kept whole; lines and polygons are clipped
+    to the region and measured geodesically.
+
+    Parameters
+    ----------
+    gdf, region
+        GeoDataFrames, layer names or files (see :func:`within_distance`).
+    tolerance
+        Grow the region by this distance first (metres or ``"1km"``); use it when a line follows
+        the region's edge but was digitised from another source.
+    engine
+        ``"local"`` or ``"dask"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows that reach into the region, their geometry clipped to it, plus ``length_m``
+        (lines) or ``area_km2`` (polygons) of the part inside and ``fraction_inside``.
+
+    Raises
+    ------
+    QueryError
+        When ``region`` has no polygons, or for a bad tolerance.
+    """
+    metres = parse_distance(tolerance)
+    prepared = _build_target(region, "region")
+    _region_polygon(prepared, 0.0)  # fail early when the region has no polygons
+    result = _run(gdf, engine, _inside_local, "layer", (prepared, metres))
+    return _drop_empty(result, _INSIDE_COLUMNS)
+
+
+def _measure_local(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
+    geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
+    lineal = np.isin(shapely.get_type_id(geoms), (1, 2, 5))
+    area, perimeter = _geodesic_area_perimeter(geoms)
+    out = gdf.copy()
+    out["length_m"] = np.where(lineal, _geodesic_lengths(geoms), np.nan)
+    out["area_km2"] = area / 1e6
+    out["perimeter_m"] = perimeter
+    return out
+
+
+def measure(gdf: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+    """Return ``gdf`` with geodesic measures: ``length_m`` of lines, ``area_km2`` and
+    ``perimeter_m`` of polygons (WGS84 ellipsoid, edges read as geodesics).
+
+    Raises
+    ------
+    QueryError
+        When the layer has only points or no geometry at all: there is nothing to measure.
+    """  # noqa: D205
+    if engine == "local" and not _is_dask(gdf):
+        frame = as_layer(gdf, role="layer")
+        label = frame.attrs.get("layer", _label(gdf))
+        _require_geometry(frame, label)
+        kinds = shapely.get_type_id(np.asarray(frame.geometry.array, dtype=object))
+        if not np.isin(kinds, (1, 2, 3, 5, 6)).any():
+            raise QueryError(f"{label}: has only points; there is no length or area to measure")
+        return _drop_empty(_measure_local(frame), _MEASURE_COLUMNS)
+    return _drop_empty(_run(gdf, engine, _measure_local, "layer", ()), _MEASURE_COLUMNS)
