@@ -1,6 +1,6 @@
 /* geomap story mode: step through a story on a Leaflet map, offline.
  *
- * Data arrive only as JSON in <script id="story-data" type="application/json"> and reach the
+ * Data arrive only as JSON in the script element #story-data (application/json) and reach the
  * DOM only through textContent and numeric SVG attributes: nothing from a story or a layer is
  * ever parsed as HTML or run as code.
  *
