@@ -410,7 +410,7 @@ def _frame_problems(gdf: Any, source: str, *, curated: bool) -> list[Problem]:
         return [Problem(source, "has no CRS; geomap needs to know where the coordinates are")]
     if gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
-    data = json.loads(gdf.to_json(na="null", drop_id=True))
+    data = json.loads(gdf.to_json(na="null", drop_id=True, default=str))  # dates -> text
     return validate_features(data["features"], source, curated=curated)
 
 
