@@ -293,20 +293,15 @@ def _jsonable(value: Any) -> Any:
     tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
     if callable(tolist):
         return _jsonable(tolist())
-    isoformat = getattr(value, "isoformat", None)
-    if callable(isoformat):
-        try:
-            return isoformat()
-        except ValueError:  # NaT
-            return None
-    try:
-        import pandas
+    import pandas
 
-        if pandas.isna(value):
+    try:
+        if pandas.isna(value) is True:  # NaT, NA
             return None
     except (TypeError, ValueError):
         pass
-    return str(value)
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if callable(isoformat) else str(value)
 
 
 def _curated_layer(record: catalog.LayerRecord) -> tuple[dict, list[float]]:

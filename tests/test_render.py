@@ -1,0 +1,359 @@
+"""The map page as built in Python: folium object, page content, safety, saving and the CLI.
+
+What the page does in a browser is tested in ``test_map_browser.py``.
+"""
+
+import datetime as dt
+import json
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import folium
+import geopandas
+import pandas
+import pytest
+from click.testing import CliRunner
+from shapely.geometry import Point
+
+import geomap
+from geomap import catalog, render
+from geomap.cli import cli, main
+from geomap.errors import LayerNotFoundError, LayerReadError, LayerValidationError, RenderError
+
+
+class _PageParser(HTMLParser):
+    """Collect what a browser would fetch or run from a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.fetched = []  # (tag, attribute, value) of every URL-bearing attribute
+        self.scripts = []  # [attrs, text] of every <script>
+        self.title = []
+        self._in = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href", "data", "poster"):
+            if attrs.get(key):
+                self.fetched.append((tag, key, attrs[key]))
+        if tag == "script":
+            self.scripts.append([attrs, ""])
+        self._in = tag
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "script" and self.scripts:
+            self.scripts[-1][1] += data
+        elif self._in == "title":
+            self.title.append(data)
+
+
+def parse(html_text):
+    parser = _PageParser()
+    parser.feed(html_text)
+    return parser
+
+
+def payload(html_text):
+    """The JSON document geomap embeds in the page."""
+    scripts = [text for attrs, text in parse(html_text).scripts
+               if attrs.get("type") == "application/json"]
+    assert len(scripts) == 1
+    return json.loads(scripts[0])
+
+
+def write_geojson(gdf, path):
+    """Write RFC 7946 GeoJSON (no 'crs' member), as a user's file would be."""
+    path.write_text(gdf.to_json(drop_id=True, na="null"), encoding="utf-8")
+    return path
+
+
+def page_of(m):
+    return m.get_root().render()
+
+
+def user_layer(rows, crs="EPSG:4326"):
+    """A GeoDataFrame from (lon, lat, properties) rows."""
+    return geopandas.GeoDataFrame(
+        [props for _, _, props in rows],
+        geometry=[Point(lon, lat) for lon, lat, _ in rows],
+        crs=crs,
+    )
+
+
+# ------------------------------------------------------------------------------ the map object
+
+
+def test_render_map_is_a_folium_map_that_displays_in_jupyter(tiny_catalog):
+    m = geomap.render_map()
+    assert isinstance(m, folium.Map)
+    notebook = m._repr_html_()
+    assert "<iframe" in notebook and "srcdoc=" in notebook
+    assert m.geomap_layers == ["countries", "places", "test_border", "test_sites"]
+
+
+def test_every_curated_layer_and_feature_is_in_the_default_page(tiny_catalog):
+    data = payload(page_of(geomap.render_map()))
+    drawn = {layer["name"]: len(layer["features"]) for layer in data["layers"]}
+    assert drawn == {r.name: r.feature_count for r in catalog.list_layers()}
+    assert {layer["theme"] for layer in data["layers"]} <= set(catalog.THEMES)
+
+
+def test_real_catalog_page_holds_every_layer_and_stays_under_2_mb(tmp_path):
+    m = geomap.render_map()
+    path = geomap.save_map(m, tmp_path / "full.html")
+    data = payload(path.read_text(encoding="utf-8"))
+    assert {layer["name"]: len(layer["features"]) for layer in data["layers"]} == {
+        r.name: r.feature_count for r in catalog.list_layers()}
+    assert path.stat().st_size < 2 * 1024 * 1024
+
+
+def test_chosen_layers_keep_the_basemap(tiny_catalog):
+    m = geomap.render_map(["test_sites"])
+    assert m.geomap_layers == ["countries", "places", "test_sites"]
+    assert geomap.render_map("test_sites", basemap=False).geomap_layers == ["test_sites"]
+
+
+def test_unknown_layer_is_refused_with_suggestions(tiny_catalog):
+    with pytest.raises(LayerNotFoundError, match="test_sites"):
+        geomap.render_map(["test_site"])
+
+
+def test_page_loads_nothing_from_another_host(tiny_catalog):
+    html_text = page_of(geomap.render_map())
+    page = parse(html_text)
+    # the only URLs in the page are in data (popup links), never a resource to fetch
+    assert page.fetched == []
+    assert all(not attrs.get("src") for attrs, _ in page.scripts)
+    assert "<link" not in html_text
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html_text)
+    for cdn in ("cdn.jsdelivr", "cdnjs", "unpkg", "bootstrap", "font-awesome", "jquery"):
+        assert cdn not in html_text.lower()
+    assert "L.version" in html_text or '"1.9.4"' in html_text  # Leaflet itself is inlined
+
+
+def test_uncertainty_and_year_fields_follow_the_schema(tiny_catalog):
+    data = payload(page_of(geomap.render_map(["test_sites"])))
+    sites = {f[1]["id"]: f for f in next(x for x in data["layers"] if x["name"] == "test_sites")[
+        "features"]}
+    # [geometry, properties, start year, end year, approximate, radius in metres]
+    assert sites["old-post"][2:] == [1950, None, 0, 0]
+    assert sites["closed-camp"][2:] == [1965, 1968, 1, 20000]
+    assert sites["new-outpost"][2:] == [2016, None, 1, 10000]
+    assert sites["undated"][2:] == [None, None, 0, 0]
+
+
+@pytest.mark.parametrize(("value", "year"), [
+    ("1950", 1950), ("1965-04", 1965), ("1968-12-31", 1968), ("-0300", -300), (1944, 1944),
+    (dt.date(1912, 5, 1), 1912), ("unknown", None), (None, None), (True, None),
+])
+def test_years_are_read_without_epoch_arithmetic(value, year):
+    assert render._year(value) == year
+
+
+def test_completion_dates_do_not_hide_finished_works():
+    bbox = [99.0, 99.0, -99.0, -99.0]
+    built = render._feature_row(
+        {"type": "Point", "coordinates": [70, 38]},
+        {"status": "completed", "start_date": "2006", "end_date": "2010"}, 5, bbox)
+    closed = render._feature_row(
+        {"type": "Point", "coordinates": [70, 38]},
+        {"status": "closed", "start_date": "2006", "end_date": "2010"}, 5, bbox)
+    assert built[2:4] == [2006, None]
+    assert closed[2:4] == [2006, 2010]
+
+
+def test_styles_keep_only_safe_values():
+    style = render._style("china", {
+        "color": "red;}</style><script>alert(1)</script>",
+        "fill_color": "#D55E00",
+        "dash_array": "javascript:alert(1)",
+        "weight": "3; background:url(x)",
+        "symbol": "<svg onload=alert(1)>",
+        "category_symbols": {"tunnel": "square", "pass": "<b>"},
+    })
+    assert style["color"] == render.THEME_STYLES["china"]["color"]
+    assert style["fillColor"] == "#D55E00"
+    assert style["dashArray"] is None
+    assert style["weight"] == render._BASE_STYLE["weight"]
+    assert style["symbol"] == "triangle"
+    assert style["categorySymbols"] == {"tunnel": "square"}
+
+
+# ---------------------------------------------------------------------------- data never runs
+
+
+HOSTILE = {
+    "name": "</script><script>window.__pwned = 1</script>",
+    "description": "{{ 1234 * 1000 }} and {% for x in range(3) %}loop{% endfor %}",
+    "operator": "<img src=x onerror=\"window.__pwned = 2\">",
+    "note": "\u2028<!-- {{ config }}",
+}
+
+
+def test_template_syntax_in_data_and_title_stays_text(tiny_catalog):
+    gdf = user_layer([(70.0, 38.0, HOSTILE)])
+    html_text = page_of(geomap.render_map(add=[gdf], title="{{ 4321 * 1000 }} {% raw %}"))
+    assert "1234000" not in html_text and "4321000" not in html_text
+    assert "looplooploop" not in html_text
+    data = payload(html_text)
+    assert data["title"] == "{{ 4321 * 1000 }} {% raw %}"
+    assert "".join(parse(html_text).title) == "{{ 4321 * 1000 }} {% raw %}"
+    props = data["layers"][-1]["features"][0][1]
+    assert {key: props[key] for key in HOSTILE} == HOSTILE
+
+
+def test_script_end_tags_in_data_cannot_close_the_script(tiny_catalog, tmp_path):
+    path = tmp_path / "hostile.geojson"
+    gdf = user_layer([(70.0, 38.0, HOSTILE)])
+    write_geojson(gdf, path)
+    html_text = page_of(geomap.render_map(add=[path]))
+    scripts = parse(html_text).scripts
+    # the hostile values add no script element: Leaflet, geomap.js, the data, the map code,
+    # plus folium's two-line switch script
+    assert [attrs.get("type") for attrs, _ in scripts].count("application/json") == 1
+    assert len(scripts) == 5
+    assert "window.__pwned" not in "".join(text for attrs, text in scripts
+                                           if attrs.get("type") != "application/json")
+    assert payload(html_text)["layers"][-1]["features"][0][1]["name"] == HOSTILE["name"]
+
+
+def test_user_layers_are_validated_first(tiny_catalog, tmp_path):
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "x"},
+        "geometry": {"type": "Point", "coordinates": [38.5, 200.0]}}]}))
+    with pytest.raises(LayerValidationError, match=r"bad\.geojson.*out of range"):
+        geomap.render_map(add=[bad])
+    with pytest.raises(LayerReadError, match="missing.geojson"):
+        geomap.render_map(add=[tmp_path / "missing.geojson"])
+
+
+def test_user_layer_in_another_crs_is_reprojected(tiny_catalog):
+    gdf = user_layer([(68.7791, 38.5598, {"name": "Dushanbe"})]).to_crs(32642)
+    data = payload(page_of(geomap.render_map(add=[gdf])))
+    lon, lat = data["layers"][-1]["features"][0][0]["coordinates"]
+    assert lon == pytest.approx(68.7791, abs=1e-5) and lat == pytest.approx(38.5598, abs=1e-5)
+    assert data["layers"][-1]["theme"] == "user"
+
+
+def test_large_user_layer_goes_to_canvas_with_fewer_digits(tiny_catalog):
+    rows = [(67.0 + i * 0.00012345, 37.0 + i * 0.0000678, {"n": i}) for i in range(12_000)]
+    data = payload(page_of(geomap.render_map(add=[user_layer(rows)])))
+    layer = data["layers"][-1]
+    assert layer["canvas"] is True and len(layer["features"]) == 12_000
+    lon, lat = layer["features"][-1][0]["coordinates"]
+    assert lon == round(67.0 + 11_999 * 0.00012345, 4)
+    assert lat == round(37.0 + 11_999 * 0.0000678, 4)
+    assert all(not x["canvas"] for x in data["layers"][:-1])
+
+
+def test_missing_values_become_null_not_nan(tiny_catalog):
+    gdf = user_layer([(70, 38, {"name": "a", "size": 1.5}),
+                      (71, 38, {"name": "b", "size": float("nan")})])
+    gdf["when"] = pandas.to_datetime(["1960-01-01", None])
+    features = payload(page_of(geomap.render_map(add=[gdf])))["layers"][-1]["features"]
+    assert features[1][1]["size"] is None and features[1][1]["when"] is None
+    assert features[0][1]["when"].startswith("1960-01-01")
+    assert features[0][2] == 1960 or "start_date" not in features[0][1]
+
+
+# ------------------------------------------------------------------------------------- saving
+
+
+def test_save_map_is_atomic_and_refuses_to_overwrite(tiny_catalog, tmp_path):
+    m = geomap.render_map(["test_sites"])
+    path = geomap.save_map(m, tmp_path / "map.html")
+    first = path.read_bytes()
+    with pytest.raises(RenderError, match="already exists"):
+        geomap.save_map(m, path)
+
+    def broken_render(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    m2 = geomap.render_map(["test_border"])
+    m2.get_root().render = broken_render
+    with pytest.raises(RuntimeError):
+        geomap.save_map(m2, path, overwrite=True)
+    assert path.read_bytes() == first
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["map.html"]
+    geomap.save_map(geomap.render_map(["test_border"]), path, overwrite=True)
+    assert payload(path.read_text(encoding="utf-8"))["layers"][-1]["name"] == "test_border"
+
+
+def test_save_map_needs_an_existing_folder(tiny_catalog, tmp_path):
+    with pytest.raises(RenderError, match="does not exist"):
+        geomap.save_map(geomap.render_map(), tmp_path / "nope" / "map.html")
+
+
+# ---------------------------------------------------------------------------------------- CLI
+
+
+def test_cli_writes_the_default_page(tiny_catalog, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["map"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    page = tmp_path / "output" / "tajikistan.html"
+    assert page.is_file() and str(Path("output") / "tajikistan.html") in result.output
+    assert [x["name"] for x in payload(page.read_text(encoding="utf-8"))["layers"]] == [
+        "countries", "places", "test_border", "test_sites"]
+
+
+def test_cli_options_choose_layers_add_files_and_title(tiny_catalog, tmp_path):
+    extra = tmp_path / "mine.geojson"
+    write_geojson(user_layer([(70.0, 38.0, {"name": "My site"})]), extra)
+    out = tmp_path / "chosen.html"
+    result = CliRunner().invoke(cli, ["map", "-l", "test_sites", "--add", str(extra), "-o",
+                                      str(out), "--title", "My map"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = payload(out.read_text(encoding="utf-8"))
+    assert data["title"] == "My map"
+    assert [x["name"] for x in data["layers"]] == ["countries", "places", "test_sites", "mine"]
+
+
+def test_cli_refuses_to_replace_without_overwrite(tiny_catalog, tmp_path, capsys):
+    out = tmp_path / "map.html"
+    out.write_text("keep me")
+    assert main(["map", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("geomap: error: ") and "--overwrite" in err[0]
+    assert out.read_text() == "keep me"
+    assert main(["map", "-o", str(out), "--overwrite"]) == 0
+    assert "geomap" in out.read_text(encoding="utf-8")
+
+
+def test_cli_refuses_invalid_user_layer_with_the_validation_error(tiny_catalog, tmp_path, capsys):
+    bad = tmp_path / "swapped.geojson"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {},
+        "geometry": {"type": "Point", "coordinates": [38.5, 120.0]}}]}))
+    out = tmp_path / "map.html"
+    code = main(["map", "--add", str(bad), "-o", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert "swapped.geojson" in err[0] and "out of range" in err[0]
+    assert not out.exists() and list(tmp_path.glob(".map.html*")) == []
+
+
+def test_cli_unknown_layer_is_one_line(tiny_catalog, capsys):
+    assert main(["map", "-l", "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no layer named 'nope'" in err[0]
+
+
+def test_geomap_map_in_a_real_process(tmp_path):
+    env = dict(os.environ, PYTHONWARNINGS="error")
+    done = subprocess.run([sys.executable, "-m", "geomap.cli", "map", "-o", "m.html",
+                           "--title", "Process test"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    data = payload((tmp_path / "m.html").read_text(encoding="utf-8"))
+    assert data["title"] == "Process test"
+    assert len(data["layers"]) == len(catalog.layer_names())
