@@ -1,0 +1,245 @@
+"""Static pictures: size, not blank, formats, geodesic scale bar, north arrow, ``geomap picture``.
+
+Pictures are saved under ``output/pictures`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pyproj import Geod, Transformer
+from shapely.geometry import LineString, Point, Polygon
+
+from geomap.cli import cli
+from geomap.errors import LayerNotFoundError, RenderError
+from geomap.picture import (
+    _nice_length,
+    _north_arrow,
+    _scale_bar,
+    parse_size,
+    render_picture,
+    render_step_pictures,
+    step_picture_path,
+)
+from geomap.story import load_story
+
+VERMILLION = (0xD5, 0x5E, 0x00)  # Chinese security sites in the story palette
+
+
+@pytest.fixture(scope="module")
+def pictures(output_dir):
+    folder = output_dir / "pictures"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def small_layers() -> dict[str, gpd.GeoDataFrame]:
+    region = gpd.GeoDataFrame(
+        {"id": ["region-gbao"], "name": ["GBAO"]},
+        geometry=[Polygon([(70.3, 36.7), (75.1, 36.7), (75.1, 39.4), (70.3, 39.4)])],
+        crs=4326,
+    )
+    region.attrs.update(title="Region", attribution="test region")
+    sites = gpd.GeoDataFrame(
+        {"id": ["site-a", "site-b"], "name": ["Outpost A", "Checkpoint B"],
+         "start_date": ["2016", "2019"]},
+        geometry=[Point(74.5, 37.9), Point(71.5, 37.1)],
+        crs=4326,
+    )
+    sites.attrs.update(title="Sites", attribution="test sites")
+    border = gpd.GeoDataFrame(
+        {"id": ["border-x"], "name": ["Border"]},
+        geometry=[LineString([(67.8, 37.2), (71.0, 37.0), (74.9, 37.4)])],
+        crs=4326,
+    )
+    return {"region": region, "sites": sites, "border": border}
+
+
+def pixel_stats(path):
+    with Image.open(path) as image:
+        image.load()
+        size = image.size
+        rgb = np.asarray(image.convert("RGB"), dtype=np.int16)
+    grey = rgb.mean(axis=2)
+    not_white = (grey < 245).mean()
+    colours = len(np.unique(rgb.reshape(-1, 3) // 8, axis=0))
+    return size, rgb, grey.std(), not_white, colours
+
+
+def count_colour(rgb, colour, tolerance=12):
+    return int((np.abs(rgb - np.array(colour)).max(axis=2) <= tolerance).sum())
+
+
+def test_layers_picture_has_requested_size_and_content(pictures):
+    path = render_picture(["region", "border", "sites"], pictures / "small-layers.png",
+                          size=(1280, 720), title="Small test layers", overwrite=True,
+                          layer_data=small_layers())
+    size, rgb, spread, not_white, colours = pixel_stats(path)
+    assert size == (1280, 720)
+    assert spread > 20 and not_white > 0.3 and colours > 30  # a map, not a blank page
+    assert count_colour(rgb, (0, 0, 0)) > 500  # frame, scale bar, north arrow, title
+
+
+def test_story_step_picture_from_the_curated_layers(pictures):
+    story = load_story()
+    number = next(i for i, s in enumerate(story.steps, 1)
+                  if "chinese_security_sites" in s.layers and s.highlight)
+    path = render_picture(path=pictures / "default-story-step.png", story=story, step=number,
+                          overwrite=True)
+    size, rgb, spread, not_white, colours = pixel_stats(path)
+    assert size == (1920, 1080)
+    assert spread > 20 and not_white > 0.3 and colours > 50
+    assert count_colour(rgb, VERMILLION) > 100  # the Chinese sites are drawn
+
+
+def test_svg_and_pdf_keep_the_proportions(pictures):
+    layers = small_layers()
+    svg = render_picture(["region", "sites"], pictures / "small.svg", size=(1600, 900),
+                         overwrite=True, layer_data=layers)
+    root = ET.parse(svg).getroot()
+    width, height = (float(root.get(k).removesuffix("pt")) for k in ("width", "height"))
+    assert width / height == pytest.approx(16 / 9, rel=1e-3)
+    assert width == pytest.approx(1600 / 100 * 72)
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 10
+    pdf = render_picture(["region", "sites"], pictures / "small.pdf", size=(1600, 900),
+                         overwrite=True, layer_data=layers)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    box = [float(v) for v in re.search(rb"/MediaBox \[([^\]]+)\]", data).group(1).split()]
+    assert box[2:] == pytest.approx([1152, 648])
+
+
+def test_scale_bar_length_is_geodesic():
+    from matplotlib.figure import Figure
+
+    crs = "+proj=aeqd +lat_0=38.5 +lon_0=71 +datum=WGS84 +units=m +no_defs"
+    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    ax = Figure().add_subplot()
+    box = (-400_000, -250_000, 400_000, 250_000)
+    _scale_bar(ax, to_map, to_lonlat, box, 12, 1)
+    labels = [t.get_text() for t in ax.texts]
+    km = float(labels[-1].removesuffix(" km"))
+    (x0, x1), (y0, y1) = ax.lines[0].get_data()
+    (lon0, lon1), (lat0, lat1) = to_lonlat.transform([x0, x1], [y0, y1])
+    metres = Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2]
+    assert metres == pytest.approx(km * 1000, rel=1e-6)
+    assert 0.1 < (x1 - x0) / (box[2] - box[0]) <= 0.26  # a round length, at most a quarter
+    assert _nice_length(237_000) == 200_000 and _nice_length(49_000) == 20_000
+
+
+def test_north_arrow_points_to_true_north():
+    from matplotlib.figure import Figure
+
+    crs = "+proj=aeqd +lat_0=38.5 +lon_0=71 +datum=WGS84 +units=m +no_defs"
+    to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    ax = Figure().add_subplot()
+    _north_arrow(ax, to_map, to_lonlat, (-400_000, -250_000, 400_000, 250_000), 12, 1)
+    arrow = ax.texts[0]
+    (tip_lon, tip_lat), (base_lon, base_lat) = (to_lonlat.transform(*xy)
+                                                for xy in (arrow.xy, arrow.xyann))
+    azimuth = Geod(ellps="WGS84").inv(base_lon, base_lat, tip_lon, tip_lat)[0]
+    assert azimuth == pytest.approx(0, abs=0.05)
+
+
+def test_all_steps_of_the_default_story(tmp_path, pictures):
+    paths = render_step_pictures(None, pictures / "default-story.png", size=(640, 360),
+                                 overwrite=True)
+    assert len(paths) == len(load_story().steps)
+    assert paths[0].name == "default-story-01.png"
+    for path in paths:
+        size, _, spread, not_white, _ = pixel_stats(path)
+        assert size == (640, 360)
+        assert spread > 15 and not_white > 0.3, path
+
+
+def test_story_year_hides_later_features(tmp_path):
+    import yaml
+
+    story = tmp_path / "s.yaml"
+    story.write_text(yaml.safe_dump({"title": "t", "steps": [
+        {"title": "Before", "year": 2016, "text": "t", "layers": ["sites"], "citations": ["c"],
+         "view": {"bounds": [70, 36.5, 75.5, 39]}},
+        {"title": "After", "year": 2020, "text": "t", "layers": ["sites"], "citations": ["c"],
+         "view": {"bounds": [70, 36.5, 75.5, 39]}},
+    ]}))
+    layers = small_layers()
+    counts = []
+    for number in (1, 2):
+        path = render_picture(path=tmp_path / f"{number}.png", story=story, step=number,
+                              size=(800, 450), layer_data=layers)
+        # the first layer of a story without a curated style is drawn in Okabe-Ito blue
+        counts.append(count_colour(pixel_stats(path)[1], (0x00, 0x72, 0xB2)))
+    assert 0 < counts[0] < counts[1]  # site-b (2019) appears only in the 2020 step
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"path": "x.gif"}, "unknown picture format '.gif'"),
+    ({"size": "big"}, "size 'big' is not WIDTHxHEIGHT"),
+    ({"size": (50, 50)}, "must be 200 to 10000 pixels"),
+    ({"layers": None}, "nothing to draw"),
+    ({"story": "default", "step": 99}, "step 99 is out of range"),
+])
+def test_bad_requests_raise_render_errors(tmp_path, kwargs, message):
+    args = {"layers": ["sites"], "path": "p.png", **kwargs}
+    args["path"] = tmp_path / args["path"]
+    with pytest.raises(RenderError, match=re.escape(message)):
+        render_picture(**args, layer_data=small_layers() if "story" not in kwargs else None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_picture_needs_overwrite(tmp_path):
+    path = tmp_path / "p.png"
+    path.write_bytes(b"keep")
+    with pytest.raises(RenderError, match="already exists"):
+        render_picture(["sites"], path, layer_data=small_layers())
+    assert path.read_bytes() == b"keep"
+    with pytest.raises(LayerNotFoundError, match="did you mean mines"):
+        render_picture(["minez"], tmp_path / "q.png")
+
+
+def test_parse_size_and_step_paths(tmp_path):
+    assert parse_size("1920x1080") == (1920, 1080)
+    assert step_picture_path(tmp_path / "s.png", 3, 14).name == "s-03.png"
+    assert step_picture_path(tmp_path / "s.pdf", 7, 120).name == "s-007.pdf"
+
+
+def test_picture_command(tmp_path):
+    out = tmp_path / "step.png"
+    result = CliRunner().invoke(cli, ["picture", "--step", "2", "-o", str(out),
+                                      "--size", "960x540"])
+    assert result.exit_code == 0, result.output
+    assert pixel_stats(out)[0] == (960, 540)
+    layers = tmp_path / "layers.png"
+    result = CliRunner().invoke(cli, ["picture", "-l", "mines", "-l", "russian_military",
+                                      "-o", str(layers), "--size", "800x600"])
+    assert result.exit_code == 0, result.output
+    assert pixel_stats(layers)[0] == (800, 600)
+    result = CliRunner().invoke(cli, ["picture", "-o", str(tmp_path / "x.png")])
+    assert result.exit_code == 2 and "nothing to draw" in result.output
+
+
+def test_picture_command_errors_in_a_real_process(tmp_path):
+    out = tmp_path / "x.png"
+    for args, message in [
+        (["-l", "minez", "-o", str(out)], "no layer named 'minez'; did you mean mines?"),
+        (["--step", "99", "-o", str(out)], "step 99 is out of range"),
+        (["-l", "mines", "-o", str(tmp_path / "x.bmp")], "unknown picture format '.bmp'"),
+    ]:
+        proc = subprocess.run([sys.executable, "-m", "geomap.cli", "picture", *args],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("geomap: error: ")
+        assert message in lines[0]
+    assert list(tmp_path.iterdir()) == []
