@@ -522,9 +522,12 @@ def ceded_feature(countries: dict[str, dict], border: dict) -> dict:
         description=(
             "SCHEMATIC. In January 2011 Tajikistan's parliament ratified the 2002 border "
             "agreement and handed about 1,158 km2 of the eastern Pamirs (Murghab district) to "
-            "China; reports give 1,000, 1,122 and 1,158 km2. No open dataset holds the parcel. "
-            "Public references put it on the Sarykol range section of the border, settled by the "
-            "2002 supplementary agreement, south of the Uz-Bel pass. This shape is a rule, not a "
+            "China; reports give about 1,000 (BBC, VOA), 1,122 and 1,158 km2 (seed 000), and the "
+            "BBC noted that where exactly the land lay was not clear. No open dataset holds it. "
+            "The 1999 agreement fixed the line only as far south as the Uz-Bel pass and left the "
+            "rest, along the Sarykol range to the Afghan tripoint, to later talks (its Article 3); "
+            "that section was settled by the 2002 agreement, so the land lies on it. Seed 000 ties "
+            "the handover to financial aid. This shape is a rule, not a "
             f"survey: a strip {width / 1000:.1f} km wide on the Chinese side of the Natural Earth "
             "1:10m border from about the Uz-Bel pass south to the Afghan tripoint, sized to "
             f"{CEDED_KM2:,} km2 (measured {measured:,.0f} km2). It shows on which border and in "
@@ -536,12 +539,31 @@ def ceded_feature(countries: dict[str, dict], border: dict) -> dict:
             SEED_000_CEDED,
             SEED_003_CEDED,
             {
-                "citation": "Eurasianet (2011), Tajikistan cedes land to China: the lower house "
-                "ratified the 2002 demarcation agreement, handing over 1,122 km2 in the Pamirs.",
+                "citation": "BBC News (13 January 2011), Tajikistan cedes land to China: about "
+                "1,000 km2 in the Pamirs; 'it is not clear where exactly the land to be ceded is'.",
                 "seed": None,
                 "locator": None,
                 "quote": None,
-                "url": "https://eurasianet.org/tajikistan-cedes-land-to-china",
+                "url": "https://www.bbc.com/news/world-asia-pacific-12180567",
+            },
+            {
+                "citation": "VOA (2011), Tajik land settlement expands China's territory: a little "
+                "more than 1,000 km2 of unpopulated land high in the Pamirs.",
+                "seed": None,
+                "locator": None,
+                "quote": None,
+                "url": "https://www.voanews.com/a/tajik-land-settlement-expands-chinas-territory-"
+                "113453524/166889.html",
+            },
+            {
+                "citation": "Agreement between the PRC and Tajikistan on the China-Tajikistan "
+                "boundary (1999), text as published by ifeng.com: the line ends at point 14 on the "
+                "Uz-Bel pass (4,636 m); Article 3 leaves the section from there to the "
+                "China-Tajikistan-Afghanistan tripoint to further negotiation.",
+                "seed": None,
+                "locator": "Articles 2-3",
+                "quote": None,
+                "url": "https://news.ifeng.com/mil/2/200810/1006_340_817066_4.shtml",
             },
             {
                 "citation": "Wikipedia, China-Tajikistan border (history of the 1999 and 2002 "
