@@ -44,7 +44,6 @@ FORMATS: dict[str, Literal["png", "svg", "pdf"]] = {".png": "png", ".svg": "svg"
 _DPI = 100
 _MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star": "*"}
 _WATER = "#dfeaf2"
-_LAND = "#f7f4ec"
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -267,8 +266,35 @@ def _draw(
     scale = min(width / 1920, height / 1080) ** 0.5 * (height / 1080) ** 0.5
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white")
     panel = 0.27 if width >= height else 0.0
-    top = 0.86 if panel else 0.80
-    bottom = 0.08 if panel else 0.30
+    fs = 15 * scale  # base font size in points
+
+    def chars(size_pt: float, share: float, em: float = 0.6) -> int:
+        """How many characters of a font size fit in ``share`` of the picture width."""
+        return max(20, int(share * width / (size_pt * _DPI / 72 * em)))
+
+    def lines_height(count: int, size_pt: float) -> float:
+        """Height of ``count`` text lines as a fraction of the picture height."""
+        return count * size_pt * 1.3 / 72 * _DPI / height
+
+    heading = title or "; ".join(f[1] for f in frames if f[0] != "countries") or "geomap"
+    title_lines = textwrap.wrap(heading, chars(fs * 1.9, 0.97, 0.62))
+    credits: list[str] = []
+    for *_, attribution, _style, _gdf in frames:
+        for part in attribution.split(";"):
+            part = part.strip().rstrip(".")
+            if part and part not in credits:
+                credits.append(part)
+    footer = []
+    if citations:
+        footer.append("Sources: " + " | ".join(citations))
+    footer.append(f"Map data: {'; '.join(credits) or 'geomap'}. Drawn by geomap; azimuthal "
+                  f"equidistant projection centred on {lat0:.2f}°N {lon0:.2f}°E; borders are "
+                  "approximate.")
+    footer_lines = [line for f in footer for line in textwrap.wrap(f, chars(fs * 0.62, 0.97))]
+    top = 0.985 - lines_height(len(title_lines), fs * 1.9) - 0.02
+    bottom = 0.012 + lines_height(len(footer_lines), fs * 0.62) + 0.02
+    if not panel:
+        bottom += 0.22  # the legend goes under the map in portrait pictures
     ax = fig.add_axes((0.015, bottom, 1 - panel - 0.03, top - bottom))
     # widen the projected box to the axes' proportions so the map fills the axes undistorted
     box_w, box_h = (1 - panel - 0.03) * width, (top - bottom) * height
@@ -292,8 +318,6 @@ def _draw(
 
     halo = [pe.withStroke(linewidth=4 * scale, foreground="white")]
     legend: list[Any] = []
-    attributions: list[str] = []
-    fs = 15 * scale  # base font size in points
 
     if "countries" not in names and (layer_data is None or "countries" in (layer_data or {})):
         try:
@@ -301,13 +325,14 @@ def _draw(
         except LayerNotFoundError:  # the basemap is optional context
             countries = None
         if countries is not None and len(countries):
-            countries.to_crs(crs).plot(ax=ax, facecolor=_LAND, edgecolor="#777777",
+            base = layer_style("countries")
+            fills = [base["focus_fill"] if i == base["focus"] else base["fill"]
+                     for i in countries.get("id", [None] * len(countries))]
+            countries.to_crs(crs).plot(ax=ax, color=fills, edgecolor="#777777",
                                        linewidth=1 * scale, zorder=1)
 
-    for z, (name, layer_title, attribution, style, gdf) in enumerate(frames, start=2):
+    for z, (name, layer_title, _attribution, style, gdf) in enumerate(frames, start=2):
         gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-        if attribution and attribution not in attributions:
-            attributions.append(attribution)
         if not len(gdf):
             continue
         projected = gdf.to_crs(crs)
@@ -342,7 +367,9 @@ def _draw(
         else:
             fill = style.get("fill", colour)
             alpha = float(style.get("fill_opacity", 0.25))
-            projected.plot(ax=ax, facecolor=fill, alpha=alpha, edgecolor="none", zorder=z)
+            if style.get("focus") and ids is not None:
+                fill = [style["focus_fill"] if i == style["focus"] else fill for i in ids]
+            projected.plot(ax=ax, color=fill, alpha=alpha, edgecolor="none", zorder=z)
             projected.boundary.plot(ax=ax, color=colour, linewidth=lw, linestyle=linestyle,
                                     zorder=z + 1)
             if name != "countries":
@@ -352,14 +379,23 @@ def _draw(
                 projected[on].boundary.plot(ax=ax, color="black", linewidth=lw + 3 * scale,
                                             zorder=z + 30)
         if on is not None and on.any() and "name" in projected:
+            # features closer than 4% of the map width share one label
+            groups: list[tuple[float, float, list[str]]] = []
             for geom, name_text in zip(projected[on].geometry, projected[on]["name"],
                                        strict=True):
                 anchor = geom.representative_point() if kinds - {"Point"} else geom.centroid
                 if not (xmin <= anchor.x <= xmax and ymin <= anchor.y <= ymax):
                     continue
-                ax.annotate("\n".join(textwrap.wrap(str(name_text), 28)), (anchor.x, anchor.y),
-                            xytext=(0, 14 * scale), textcoords="offset points", ha="center",
-                            va="bottom", fontsize=fs * 0.85, fontweight="bold",
+                near = next((g for g in groups if math.hypot(g[0] - anchor.x, g[1] - anchor.y)
+                             < 0.04 * (xmax - xmin)), None)
+                if near:
+                    near[2].append(str(name_text))
+                else:
+                    groups.append((anchor.x, anchor.y, [str(name_text)]))
+            for x, y, texts in groups:
+                label = "\n".join(line for t in texts for line in textwrap.wrap(t, 28))
+                ax.annotate(label, (x, y), xytext=(0, 14 * scale), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=fs * 0.85, fontweight="bold",
                             path_effects=halo, zorder=100, annotation_clip=True)
 
     ax.set_xlabel("")  # geopandas labels projected axes; a picture needs no axis labels
@@ -369,9 +405,8 @@ def _draw(
     _scale_bar(ax, to_map, to_lonlat, (xmin, ymin, xmax, ymax), fs, scale)
     _north_arrow(ax, to_map, to_lonlat, (xmin, ymin, xmax, ymax), fs, scale)
 
-    heading = title or "; ".join(f[1] for f in frames if f[0] != "countries") or "geomap"
-    fig.text(0.015, 0.985, "\n".join(textwrap.wrap(heading, int(75 * width / 1920 / scale))),
-             ha="left", va="top", fontsize=fs * 1.9, fontweight="bold", color="#111111")
+    fig.text(0.015, 0.985, "\n".join(title_lines), ha="left", va="top", fontsize=fs * 1.9,
+             fontweight="bold", color="#111111")
     legend_artist = None
     if legend:
         legend_artist = fig.legend(handles=legend, loc="upper left",
@@ -381,15 +416,8 @@ def _draw(
                    alignment="left", borderaxespad=0.3, handlelength=2.5)
     if text and panel:
         _panel_text(fig, legend_artist, text, 1 - panel + 0.005, top, panel, width, fs)
-    footer = []
-    if citations:
-        footer.append("Sources: " + " | ".join(citations))
-    credits = "Map data: " + "; ".join(attributions) if attributions else "Map data: geomap"
-    footer.append(f"{credits}. Drawn by geomap; azimuthal equidistant projection centred on "
-                  f"{lat0:.2f}°N {lon0:.2f}°E; borders are approximate.")
-    wrap = int(190 * width / 1920 / scale)
-    fig.text(0.015, 0.012, "\n".join(line for f in footer for line in textwrap.wrap(f, wrap)),
-             ha="left", va="bottom", fontsize=fs * 0.62, color="#333333")
+    fig.text(0.015, 0.012, "\n".join(footer_lines), ha="left", va="bottom",
+             fontsize=fs * 0.62, color="#333333")
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=_DPI, facecolor="white", metadata={"Title": heading})
@@ -404,7 +432,7 @@ def _panel_text(fig: Any, legend: Any, text: str, left: float, top: float, panel
         box = legend.get_window_extent().transformed(fig.transFigure.inverted())
         top = box.y0 - 0.02
     size = fs * 0.78
-    chars = max(20, int(panel * width / (size * _DPI / 72 * 0.56)))
+    chars = max(20, int((panel - 0.02) * width / (size * _DPI / 72 * 0.6)))
     lines = [line for para in text.split("\n\n")
              for line in [*textwrap.wrap(" ".join(para.split()), chars), ""]]
     fig.text(left, top, "\n".join(lines).rstrip(), ha="left", va="top", fontsize=size,

@@ -529,7 +529,8 @@ def _build(data: dict, source: str) -> Story:
 #: Okabe-Ito colours (colour-blind safe) and marker shapes, by layer name; shapes keep layers
 #: apart for readers who cannot tell the colours apart.
 STORY_STYLES: dict[str, dict[str, Any]] = {
-    "countries": {"color": "#555555", "fill": "#f7f4ec", "weight": 1.5, "fill_opacity": 1},
+    "countries": {"color": "#555555", "fill": "#ebe6d8", "weight": 1.5, "fill_opacity": 1,
+                  "focus": "country-tj", "focus_fill": "#ffffff"},
     "gbao": {"color": "#56B4E9", "fill": "#56B4E9", "weight": 2, "fill_opacity": 0.12},
     "wakhan_corridor": {"color": "#009E73", "fill": "#009E73", "weight": 2, "dash": "6 4",
                         "fill_opacity": 0.15},

@@ -107,10 +107,12 @@
     var items = [];
     featureLayers[name] = items;
     var group = L.geoJSON({ type: "FeatureCollection", features: info.features }, {
-      style: function () {
+      style: function (feature) {
+        // "focus": one feature (Tajikistan in the basemap) drawn lighter than its neighbours
+        var focus = style.focus && (feature.properties || {}).id === style.focus;
         return {
           color: style.color, weight: style.weight || 3, dashArray: style.dash || null,
-          fillColor: style.fill || style.color,
+          fillColor: focus ? style.focus_fill : (style.fill || style.color),
           fillOpacity: style.fill_opacity !== undefined ? style.fill_opacity :
             (info.kind === "area" ? 0.2 : 0),
           opacity: 1
@@ -138,6 +140,8 @@
   function setHighlight(name, highlight) {
     var style = data.layers[name].style;
     var any = highlight.length > 0;
+    // name labels only when few features are highlighted; the panel always lists them
+    var labels = highlight.length <= 3;
     featureLayers[name].forEach(function (item) {
       var on = highlight.indexOf(item.id) >= 0;
       if (item.isPoint) {
@@ -148,16 +152,19 @@
           iconAnchor: [size / 2, size / 2] }));
         item.layer.setOpacity(any && !on ? 0.55 : 1);
         item.layer.setZIndexOffset(on ? 1000 : 0);
-        if (on) { item.layer.openTooltip(); } else { item.layer.closeTooltip(); }
+        if (on && labels) { item.layer.openTooltip(); } else { item.layer.closeTooltip(); }
       } else {
+        var area = data.layers[name].kind === "area";
+        var fill = style.fill_opacity !== undefined ? style.fill_opacity : (area ? 0.2 : 0);
         item.layer.setStyle({
-          weight: on ? (style.weight || 3) + 4 : (style.weight || 3),
+          weight: on ? (style.weight || 3) + (area ? 2 : 4) : (style.weight || 3),
           color: on ? "#000000" : style.color,
-          opacity: any && !on ? 0.6 : 1
+          opacity: any && !on ? 0.6 : 1,
+          fillOpacity: on && area ? Math.max(fill, 0.55) : fill
         });
         if (on) {
           item.layer.bringToFront();
-          if (item.layer.getTooltip()) { item.layer.openTooltip(); }
+          if (item.layer.getTooltip() && labels) { item.layer.openTooltip(); }
         } else if (item.layer.getTooltip()) { item.layer.closeTooltip(); }
       }
     });
@@ -429,7 +436,9 @@
           }
           var path = document.createElementNS(SVG, "path");
           path.setAttribute("d", kind === "Polygon" ? pathOf(part, true) : pathOf([part], false));
-          path.setAttribute("fill", kind === "Polygon" ? (style.fill || style.color) : "none");
+          var focus = style.focus && (f.properties || {}).id === style.focus;
+          path.setAttribute("fill", kind !== "Polygon" ? "none" :
+            focus ? style.focus_fill : (style.fill || style.color));
           path.setAttribute("fill-opacity", String(style.fill_opacity !== undefined ?
             style.fill_opacity : 0.2));
           path.setAttribute("stroke", on ? "#000000" : style.color);
