@@ -438,7 +438,8 @@ def _geodesic_distances(
     valid = _valid(geoms_ll)
     all_points = bool(np.all(shapely.get_type_id(geoms_ll[valid]) == 0))
     if all_points:
-        lon, lat = shapely.get_x(geoms_ll), shapely.get_y(geoms_ll)
+        lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+        lon[valid], lat[valid] = shapely.get_x(geoms_ll[valid]), shapely.get_y(geoms_ll[valid])
         bounds = np.column_stack([lon, lat, lon, lat])
     else:
         bounds = shapely.bounds(geoms_ll)
@@ -743,7 +744,9 @@ def _geodesic_area_perimeter(geoms_ll: np.ndarray) -> tuple[np.ndarray, np.ndarr
     # Exteriors counter-clockwise, holes clockwise: pyproj then subtracts the holes.
     oriented = shapely.orient_polygons(geoms_ll[polygonal], exterior_cw=False)
     for i, geom in zip(polygonal, oriented, strict=True):  # pyproj measures one at a time
-        area[i], perimeter[i] = GEOD.geometry_area_perimeter(geom)
+        area[i], _ = GEOD.geometry_area_perimeter(geom)
+    # The perimeter counts every ring, holes included (pyproj's counts the exteriors only).
+    perimeter[polygonal] = _geodesic_lengths(shapely.boundary(geoms_ll[polygonal]))
     return np.abs(area), perimeter
 
 
