@@ -1,0 +1,304 @@
+"""The map page in a real headless Chromium with every network request refused."""
+
+import json
+
+import geopandas
+import numpy as np
+import pytest
+from pyproj import Geod
+from shapely.geometry import Point
+
+import geomap
+from geomap import catalog
+
+pytestmark = pytest.mark.browser
+
+
+def build(tmp_path, name="map.html", **kwargs):
+    return geomap.save_map(geomap.render_map(**kwargs), tmp_path / name)
+
+
+def dom_count(page, index):
+    """Features of layer ``index`` drawn as SVG/DOM objects (uncertainty circles excluded)."""
+    return page.evaluate(
+        """i => document.querySelectorAll(
+            `.leaflet-marker-pane .geomap-l${i}, .leaflet-overlay-pane path.geomap-l${i}` +
+            `:not(.geomap-uncertainty)`).length""",
+        index,
+    )
+
+
+def expected_objects(path):
+    """Markers or paths one curated layer file should produce (a MultiPoint gives several)."""
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    total = 0
+    for feature in features:
+        geometry = feature["geometry"]
+        total += len(geometry["coordinates"]) if geometry["type"] == "MultiPoint" else 1
+    return total
+
+
+def click_feature(page, layer_index, position=0):
+    """Bring a marker to the middle of the map, as a user would, and click it."""
+    marker = page.locator(f".leaflet-marker-pane .geomap-l{layer_index}").nth(position)
+    page.evaluate(
+        """el => { var b = el.getBoundingClientRect(), m = geomap.map;
+                   var r = m.getContainer().getBoundingClientRect();
+                   m.panBy([b.left + b.width / 2 - r.left - r.width / 2,
+                            b.top + b.height / 2 - r.top - r.height / 2], {animate: false}); }""",
+        marker.element_handle())
+    marker.click()
+    page.wait_for_selector(".leaflet-popup-content .geomap-popup")
+    return page.locator(".leaflet-popup-content").last  # an older popup may still fade out
+
+
+def checkbox(page, name):
+    index = page.evaluate("n => geomap.layerIndex(n)", name)
+    return page.locator(f'.geomap-layers input[data-layer="{index}"]')
+
+
+# ------------------------------------------------------------------------ the full curated map
+
+
+def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, output_dir):
+    path = build(tmp_path)
+    page = browser_page.open_html(path)
+    assert page.console_errors == []
+    assert page.blocked_requests == []
+    records = catalog.list_layers()
+    assert page.evaluate("geomap.totals()") == {r.name: r.feature_count for r in records}
+    assert page.evaluate("geomap.counts()") == {r.name: r.feature_count for r in records}
+    for record in records:
+        index = page.evaluate("n => geomap.layerIndex(n)", record.name)
+        assert dom_count(page, index) == expected_objects(record.path), record.name
+    # every data source is credited on the page
+    attribution = page.inner_text(".leaflet-control-attribution")
+    for record in records:
+        for part in record.attribution.split(";"):
+            assert part.strip() in attribution
+    # layer control grouped by theme, in catalog.THEMES order
+    themes = page.locator(".geomap-layers fieldset legend").all_text_contents()
+    present = [title for key, title in catalog.THEMES.items() if catalog.list_layers(key)]
+    assert themes == ["Background tiles"] + present
+    page.screenshot(path=str(output_dir / "map_full.png"), full_page=True)
+
+
+def test_popup_of_a_curated_site_shows_readable_citations(tmp_path, browser_page):
+    points = [r for r in catalog.list_layers() if r.theme != "context" and "Point" in
+              r.geometry_type and r.feature_count]
+    if not points:
+        pytest.skip("no curated point layer yet")
+    record = points[-1]
+    page = browser_page.open_html(build(tmp_path, layers=[record.name]))
+    index = page.evaluate("n => geomap.layerIndex(n)", record.name)
+    popup = click_feature(page, index)
+    first = json.loads(record.path.read_text(encoding="utf-8"))["features"][0]["properties"]
+    assert first["name"] in popup.locator("h3").inner_text()
+    citations = popup.locator(".geomap-citation").all_inner_texts()
+    assert citations == [s["citation"] for s in first["sources"]]
+    for href in popup.locator("a").evaluate_all("links => links.map(a => a.href)"):
+        assert href.startswith(("http://", "https://"))
+    assert page.console_errors == []
+
+
+# ------------------------------------------------------------------------ controls, small data
+
+
+def test_toggling_a_layer_hides_and_shows_it(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    index = page.evaluate("geomap.layerIndex('test_sites')")
+    assert dom_count(page, index) == 4
+    checkbox(page, "test_sites").uncheck()
+    assert page.evaluate("geomap.counts().test_sites") == 0
+    assert dom_count(page, index) == 0
+    assert page.locator(".geomap-uncertainty").count() == 0  # circles go with their layer
+    checkbox(page, "test_sites").check()
+    assert page.evaluate("geomap.counts().test_sites") == 4
+    assert dom_count(page, index) == 4
+    border = page.evaluate("geomap.layerIndex('test_border')")
+    checkbox(page, "test_border").uncheck()
+    assert dom_count(page, border) == 0
+    assert page.console_errors == []
+
+
+def test_popup_shows_names_precision_and_safe_source_link(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path, layers=["test_sites"]))
+    index = page.evaluate("geomap.layerIndex('test_sites')")
+    popup = click_feature(page, index, 0)
+    text = popup.inner_text()
+    assert "Old post" in text and "Посгоҳи кӯҳна" in text and "Старый пост" in text
+    assert "Chinese-manned military outpost" in text  # category label from the schema
+    assert "Test operator" in text and "1950 onwards" in text and "US$ 2.5 million" in text
+    assert "code 1 – Exact location" in text
+    assert popup.locator(".geomap-citation").inner_text() == "Olimova & Olimov 2021, Security Policy"
+    assert popup.locator("a").get_attribute("href") == "https://www.rosalux.de/"
+    assert popup.locator("a").get_attribute("rel") == "noopener noreferrer nofollow"
+
+
+def test_approximate_sites_get_dashed_uncertainty_circles(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path, layers=["test_sites"]))
+    circles = page.locator("path.geomap-uncertainty")
+    assert circles.count() == 2  # closed-camp (code 3) and new-outpost (code 2)
+    assert all(d for d in circles.evaluate_all("ps => ps.map(p => p.getAttribute('stroke-dasharray'))"))
+    # the 20 km circle is twice as wide on screen as the 10 km one, at about the same latitude
+    widths = sorted(circles.evaluate_all("ps => ps.map(p => p.getBBox().width)"))
+    assert widths[1] / widths[0] == pytest.approx(2.0, rel=0.05)
+    assert page.locator(".geomap-symbol.geomap-approx").count() == 2
+    assert "dashed circle" in page.inner_text(".geomap-legend")
+
+
+def test_year_filter_handles_dates_before_1970(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path, layers=["test_sites"]))
+    page.locator(".geomap-years input[type=checkbox]").check()
+    slider = page.locator(".geomap-years input[type=range]")
+
+    def shown_in(year):
+        slider.fill(str(year))
+        assert page.evaluate("geomap.year()") == year
+        return page.evaluate("geomap.counts().test_sites")
+
+    # old post 1950-, closed camp 1965-1968 (closed), new outpost 2016-, undated always
+    assert shown_in(1955) == 2
+    assert shown_in(1966) == 3
+    assert shown_in(1969) == 2
+    assert shown_in(2020) == 3
+    assert page.locator(".geomap-years .geomap-year-value").inner_text() == "2020"
+    index = page.evaluate("geomap.layerIndex('test_sites')")
+    assert dom_count(page, index) == 3
+    page.locator(".geomap-years input[type=checkbox]").uncheck()
+    assert page.evaluate("geomap.counts().test_sites") == 4
+    assert page.evaluate("geomap.year()") is None
+
+
+def test_search_finds_features_by_any_name(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    search = page.locator(".geomap-search input")
+    search.fill("старый")  # Russian name, case-folded
+    results = page.locator(".geomap-results button")
+    assert results.count() == 1
+    results.first.click()
+    assert "Old post" in page.locator(".leaflet-popup-content h3").inner_text()
+    search.fill("khuj")
+    assert "Khujand" in page.locator(".geomap-results button").first.inner_text()
+    search.fill("zzzz")
+    assert page.locator(".geomap-results").inner_text() == "No feature matches"
+
+
+def test_measure_tool_gives_great_circle_distance(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    page.locator(".geomap-measure button").click()
+    # two points in view where no feature would catch the click
+    start, end = (37.70, 70.20), (38.60, 72.00)
+    for lat, lon in (start, end):
+        x, y = page.evaluate(
+            "([lat, lon]) => { var p = geomap.map.latLngToContainerPoint([lat, lon]);"
+            " var r = geomap.map.getContainer().getBoundingClientRect();"
+            " return [p.x + r.left, p.y + r.top]; }", [lat, lon])
+        page.mouse.click(x, y)
+    shown = page.locator(".geomap-measure-output").inner_text()
+    assert shown.startswith("Distance: ") and shown.endswith(" km")
+    _, _, metres = Geod(ellps="WGS84").inv(start[1], start[0], end[1], end[0])
+    # clicks land on whole pixels: a few km of slack at this zoom
+    assert float(shown.split()[1]) == pytest.approx(metres / 1000, rel=0.03)
+
+
+def test_cursor_coordinates_scale_bar_and_fullscreen(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    x, y = page.evaluate(
+        "() => { var p = geomap.map.latLngToContainerPoint([38.5, 70.5]);"
+        " var r = geomap.map.getContainer().getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }")
+    page.mouse.move(x, y)
+    lat_text, _, lon_text, _ = page.locator(".geomap-coords").inner_text().split()
+    assert float(lat_text.rstrip("°")) == pytest.approx(38.5, abs=0.05)
+    assert float(lon_text.rstrip("°")) == pytest.approx(70.5, abs=0.05)
+    assert page.locator(".leaflet-control-scale-line").inner_text().endswith(("km", "m"))
+    page.get_by_role("button", name="Full screen").click()
+    page.wait_for_function("document.fullscreenElement || "
+                           "document.querySelector('.geomap-fullscreen')")
+    assert page.console_errors == []
+
+
+# --------------------------------------------------------------------------------- safety
+
+
+HOSTILE = [
+    ("<script>window.__pwned = 1</script>", "javascript:window.__pwned = 2"),
+    ("<img src=x onerror=\"window.__pwned = 3\">", "JaVaScRiPt:alert(1)"),
+    ("</script><script>alert('pwned')</script>", " javascript:alert(1)"),
+    ("{{ 7*7 }} {% for x in range(3) %}loop{% endfor %}", "data:text/html,<script>alert(1)</script>"),
+    ("<svg onload=alert(1)>", "https://example.org/ok?x=<b>"),
+]
+
+
+def hostile_file(tmp_path):
+    features = []
+    for number, (text, url) in enumerate(HOSTILE):
+        features.append({"type": "Feature",
+                         "geometry": {"type": "Point", "coordinates": [69 + number, 38.5]},
+                         "properties": {"name": text, "operator": text, "description": text,
+                                        "precision": 1, "category": text, text: text,
+                                        "sources": [{"citation": text, "url": url,
+                                                     "locator": text}]}})
+    path = tmp_path / "hostile <b>layer.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def test_hostile_user_layer_executes_nothing(tiny_catalog, tmp_path, browser_page, output_dir):
+    page = browser_page.open_html(build(
+        tmp_path, add=[hostile_file(tmp_path)], title="<img src=x onerror=alert(1)> {{ 6*7 }}"))
+    assert page.title() == "<img src=x onerror=alert(1)> {{ 6*7 }}"
+    index = page.evaluate("Object.keys(geomap.totals()).length - 1")
+    assert page.evaluate("geomap.counts()")["hostile <b>layer"] == len(HOSTILE)
+    for position, (text, url) in enumerate(HOSTILE):
+        popup = click_feature(page, index, position)
+        assert popup.locator("h3").inner_text() == text
+        assert text in popup.locator(".geomap-citation").inner_text()
+        hrefs = popup.locator("a").evaluate_all("links => links.map(a => a.href)")
+        if url.startswith("https://"):
+            assert len(hrefs) == 1 and hrefs[0].startswith("https://example.org/ok?x=")
+        else:
+            assert hrefs == []
+        # hover shows the tooltip, also as text
+        page.locator(f".leaflet-marker-pane .geomap-l{index}").nth(position).hover()
+    page.locator(".geomap-search input").fill("script")
+    assert page.locator(".geomap-results button").count() >= 2
+    # legend and layer control show the layer name as text
+    assert "hostile <b>layer (your layer)" in page.inner_text(".geomap-legend")
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []
+    assert page.console_errors == []
+    assert page.blocked_requests == []
+    assert page.evaluate("document.querySelectorAll('.geomap-map img, .geomap-map script, "
+                         ".geomap-map svg [onload], a[href^=\"javascript\" i]').length") == 0
+    assert "49" not in page.inner_text(".leaflet-popup-content")
+    page.screenshot(path=str(output_dir / "map_hostile.png"))
+
+
+# --------------------------------------------------------------------------------- big layer
+
+
+@pytest.mark.slow
+def test_hundred_thousand_points_are_drawn_on_canvas(tiny_catalog, tmp_path, browser_page):
+    rng = np.random.default_rng(7)
+    lons, lats = rng.uniform(67.4, 75.1, 100_000), rng.uniform(36.7, 41.0, 100_000)
+    gdf = geopandas.GeoDataFrame({"name": [f"p{i}" for i in range(100_000)]},
+                                 geometry=[Point(x, y) for x, y in zip(lons, lats, strict=True)],
+                                 crs="EPSG:4326")
+    gdf.attrs["layer"] = "big"
+    path = build(tmp_path, add=[gdf])
+    page = browser_page.open_html(path, timeout=30_000)
+    assert page.evaluate("geomap.counts().big") == 100_000
+    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.locator(".leaflet-marker-pane > *").count() < 100  # not one DOM node per point
+    # a click on a canvas point opens its popup
+    x, y = page.evaluate(
+        "() => { var p = geomap.map.latLngToContainerPoint([%f, %f]);"
+        " var r = geomap.map.getContainer().getBoundingClientRect();"
+        " return [p.x + r.left, p.y + r.top]; }" % (lats[0], lons[0]))
+    checkbox(page, "countries").uncheck()
+    page.mouse.click(x, y)
+    page.wait_for_selector(".leaflet-popup-content .geomap-popup")
+    assert page.locator(".leaflet-popup-content h3").inner_text().startswith("p")
+    assert page.console_errors == []
