@@ -130,7 +130,8 @@ def test_popup_shows_names_precision_and_safe_source_link(tiny_catalog, tmp_path
     assert "Chinese-manned military outpost" in text  # category label from the schema
     assert "Test operator" in text and "1950 onwards" in text and "US$ 2.5 million" in text
     assert "code 1 – Exact location" in text
-    assert popup.locator(".geomap-citation").inner_text() == "Olimova & Olimov 2021, Security Policy"
+    citation = popup.locator(".geomap-citation").inner_text()
+    assert citation == "Olimova & Olimov 2021, Security Policy"
     assert popup.locator("a").get_attribute("href") == "https://www.rosalux.de/"
     assert popup.locator("a").get_attribute("rel") == "noopener noreferrer nofollow"
 
@@ -139,7 +140,8 @@ def test_approximate_sites_get_dashed_uncertainty_circles(tiny_catalog, tmp_path
     page = browser_page.open_html(build(tmp_path, layers=["test_sites"]))
     circles = page.locator("path.geomap-uncertainty")
     assert circles.count() == 2  # closed-camp (code 3) and new-outpost (code 2)
-    assert all(d for d in circles.evaluate_all("ps => ps.map(p => p.getAttribute('stroke-dasharray'))"))
+    dashes = circles.evaluate_all("ps => ps.map(p => p.getAttribute('stroke-dasharray'))")
+    assert all(dashes)
     # the 20 km circle is twice as wide on screen as the 10 km one, at about the same latitude
     widths = sorted(circles.evaluate_all("ps => ps.map(p => p.getBBox().width)"))
     assert widths[1] / widths[0] == pytest.approx(2.0, rel=0.05)
@@ -226,7 +228,8 @@ HOSTILE = [
     ("<script>window.__pwned = 1</script>", "javascript:window.__pwned = 2"),
     ("<img src=x onerror=\"window.__pwned = 3\">", "JaVaScRiPt:alert(1)"),
     ("</script><script>alert('pwned')</script>", " javascript:alert(1)"),
-    ("{{ 7*7 }} {% for x in range(3) %}loop{% endfor %}", "data:text/html,<script>alert(1)</script>"),
+    ("{{ 7*7 }} {% for x in range(3) %}loop{% endfor %}",
+     "data:text/html,<script>alert(1)</script>"),
     ("<svg onload=alert(1)>", "https://example.org/ok?x=<b>"),
 ]
 
@@ -294,9 +297,9 @@ def test_hundred_thousand_points_are_drawn_on_canvas(tiny_catalog, tmp_path, bro
     assert page.locator(".leaflet-marker-pane > *").count() < 100  # not one DOM node per point
     # a click on a canvas point opens its popup
     x, y = page.evaluate(
-        "() => { var p = geomap.map.latLngToContainerPoint([%f, %f]);"
+        "([lat, lon]) => { var p = geomap.map.latLngToContainerPoint([lat, lon]);"
         " var r = geomap.map.getContainer().getBoundingClientRect();"
-        " return [p.x + r.left, p.y + r.top]; }" % (lats[0], lons[0]))
+        " return [p.x + r.left, p.y + r.top]; }", [float(lats[0]), float(lons[0])])
     checkbox(page, "countries").uncheck()
     page.mouse.click(x, y)
     page.wait_for_selector(".leaflet-popup-content .geomap-popup")
