@@ -286,7 +286,7 @@ def _resolve_format(path: Path, fmt: str | None, driver: str | None) -> str:
         return key
     suffix = path.suffix.lower()
     if suffix == ".zip":
-        suffix = Path(path.stem).suffix.lower()
+        suffix = Path(path.stem).suffix.lower() or ".shp"  # a bare .zip: zipped shapefiles
     for key, ext in FORMATS.items():
         if suffix == ext or (key == "geojson" and suffix == ".json"):
             return key
@@ -330,13 +330,32 @@ def _prepare(item: Any) -> _Layer:
         text = str(item)
         if isinstance(item, str) and not Path(text).suffix and text in catalog.layer_names():
             record = catalog.get_layer(text)
-            return _Layer(record.name, catalog.read_layer(record.name), record, shipped=True)
+            return _Layer(record.name, _read_curated(record), record, shipped=True)
         if Path(text).exists():
             gdf = readers.read_file(text)
             return _Layer(_safe_name(Path(text).stem), gdf, None)
         record = catalog.get_layer(text)  # raises LayerNotFoundError with suggestions
-        return _Layer(record.name, catalog.read_layer(record.name), record, shipped=True)
+        return _Layer(record.name, _read_curated(record), record, shipped=True)
     raise ExportError(f"cannot export a {type(item).__name__}; give a GeoDataFrame or a layer name")
+
+
+def _read_curated(record: Any) -> geopandas.GeoDataFrame:
+    """Read a curated layer, keeping integer properties integers where some are null.
+
+    pandas turns a column of integers and nulls into floats; the GeoJSON says which they are.
+    """
+    from geomap import catalog
+
+    gdf = catalog.read_layer(record.name)
+    features = json.loads(record.path.read_text(encoding="utf-8"))["features"]
+    for column in gdf.columns:
+        if column == gdf.geometry.name or not pd.api.types.is_float_dtype(gdf[column].dtype):
+            continue
+        raw = [(f.get("properties") or {}).get(column) for f in features]
+        if len(raw) == len(gdf) and all(
+                v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in raw):
+            gdf[column] = pd.array(raw, dtype="Int64")
+    return gdf
 
 
 def _safe_name(name: str) -> str:
@@ -696,20 +715,32 @@ def _abbreviate(name: str, width: int = 10) -> str:
 
 def _dbf_fragile(text: str) -> bool:
     """Tell whether a DBF field would change ``text``: empty (reads as null) or space-padded."""
-    return text == "" or text != text.strip(" ")
+    return text == "" or text != text.strip()
 
 
 def _split_utf8(text: str, limit: int) -> list[str]:
-    """Split ``text`` into pieces of at most ``limit`` UTF-8 bytes, never inside a character."""
-    pieces, current, size = [], [], 0
-    for char in text:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            pieces.append("".join(current))
-            current, size = [], 0
-        current.append(char)
-        size += width
-    pieces.append("".join(current))
+    """Split ``text`` into pieces of at most ``limit`` UTF-8 bytes for consecutive DBF fields.
+
+    Pieces never split a character and never start or end with whitespace, which DBF readers
+    trim.
+    """
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end, size = start, 0
+        while end < len(text) and size + len(text[end].encode("utf-8")) <= limit:
+            size += len(text[end].encode("utf-8"))
+            end += 1
+        if end < len(text):
+            cut = end
+            while cut > start and (text[cut - 1].isspace() or text[cut].isspace()):
+                cut -= 1
+            if cut == start:
+                raise ExportError(f"text with {limit} bytes of unbroken whitespace cannot be split "
+                                  "over DBF fields; use gpkg")
+            end = cut
+        pieces.append(text[start:end])
+        start = end
     return pieces
 
 
@@ -737,9 +768,9 @@ def _write_shp(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
         chunks = {}
         for spec in fields:
             if spec["type"] in text_kinds:
-                longest = max((len(v.encode("utf-8")) for v in props[spec["name"]]
-                               if v is not None), default=0)
-                chunks[spec["name"]] = max(1, math.ceil(longest / DBF_TEXT_BYTES))
+                pieces = max((len(_split_utf8(v, DBF_TEXT_BYTES)) for v in props[spec["name"]]
+                              if v is not None), default=1)
+                chunks[spec["name"]] = max(1, pieces)
         mapping = _short_names([spec["name"] for spec in fields], chunks)
         columns: dict[str, pd.Series] = {}
         for spec in fields:
@@ -802,7 +833,7 @@ def _check_dbf_numbers(path: Path, flat: pd.DataFrame, fields: list[dict]) -> No
                 same = not _is_null(read) and float(read).is_integer() and int(read) == int(wrote)
             else:
                 same = not _is_null(read) and math.isclose(float(read), float(wrote),
-                                                           rel_tol=1e-12, abs_tol=1e-15)
+                                                           rel_tol=1e-12)
             if not same:
                 raise ExportError(
                     f"{path.name}: property {spec['name']!r} of feature {row} is {wrote!r}, which "
