@@ -166,7 +166,10 @@ def test_line_to_line_distance_and_crossing():
     far = shapely.LineString([(61, 42), (79, 42.5)])
     crossing = shapely.LineString([(70, 36), (70, 41)])
     result = nearest(frame([far, crossing]), frame([WIDE_LINE]))
-    want = min(brute_distance(x, y, WIDE_LINE) for x, y in _samples(far, 2000.0))
+    coarse = _samples(far, 20_000.0)
+    best = int(np.argmin([brute_distance(x, y, WIDE_LINE) for x, y in coarse]))
+    span = shapely.LineString(coarse[max(best - 1, 0) : best + 2])
+    want = min(brute_distance(x, y, WIDE_LINE) for x, y in _samples(span, 1000.0))
     assert result["distance_m"].iloc[0] == pytest.approx(want, rel=1e-3)
     assert result["distance_m"].iloc[1] == 0.0
 
