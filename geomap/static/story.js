@@ -137,6 +137,16 @@
     leafletLayers[name] = group;
   });
 
+  // a highlighted feature shows its name permanently; the others on hover or focus
+  function label(item, permanent) {
+    if (!item.name) { return; }
+    var tip = item.layer.getTooltip();
+    if (tip && tip.options.permanent === permanent) { return; }
+    item.layer.unbindTooltip();
+    item.layer.bindTooltip(el("span", null, item.name),
+      { direction: "top", permanent: permanent });
+  }
+
   function setHighlight(name, highlight) {
     var style = data.layers[name].style;
     var any = highlight.length > 0;
@@ -152,7 +162,7 @@
           iconAnchor: [size / 2, size / 2] }));
         item.layer.setOpacity(any && !on ? 0.55 : 1);
         item.layer.setZIndexOffset(on ? 1000 : 0);
-        if (on && labels) { item.layer.openTooltip(); } else { item.layer.closeTooltip(); }
+        label(item, on && labels);
       } else {
         var area = data.layers[name].kind === "area";
         var fill = style.fill_opacity !== undefined ? style.fill_opacity : (area ? 0.2 : 0);
@@ -162,10 +172,8 @@
           opacity: any && !on ? 0.6 : 1,
           fillOpacity: on && area ? Math.max(fill, 0.55) : fill
         });
-        if (on) {
-          item.layer.bringToFront();
-          if (item.layer.getTooltip() && labels) { item.layer.openTooltip(); }
-        } else if (item.layer.getTooltip()) { item.layer.closeTooltip(); }
+        if (on) { item.layer.bringToFront(); }
+        label(item, on && labels);
       }
     });
   }
@@ -301,8 +309,8 @@
     current = index;
     var step = steps[index];
     var number = index + 1;
+    fly(step, !reduceMotion && !options.instant);  // first: labels need a map with a view
     showLayers(step);
-    fly(step, !reduceMotion && !options.instant);
     fillPanel(step);
     document.getElementById("story-counter").textContent = "Step " + number + " of " + total;
     var bar = document.getElementById("story-progressbar");

@@ -1,0 +1,225 @@
+"""The story page in real headless Chromium with the network refused.
+
+A teacher's walk through the default story: keys and buttons, the view and layers of every
+step, the counter and progress bar, the URL fragment, printing, and hostile data that must stay
+text. Screenshots of every step at 1280x720 and 1920x1080 are saved under ``output/story``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from geomap.story import load_story, render_story
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1280, 720), (1920, 1080)]
+
+
+@pytest.fixture(scope="module")
+def default_page(tmp_path_factory):
+    path = tmp_path_factory.mktemp("story") / "story.html"
+    render_story(None, path)
+    return path, load_story()
+
+
+def state(page) -> dict:
+    return page.evaluate("""() => {
+        const s = window.geomap.story, b = s.map.getBounds();
+        return {
+            current: s.current(),
+            layers: s.visibleLayers(),
+            highlighted: s.highlighted(),
+            hash: location.hash,
+            counter: document.getElementById('story-counter').textContent,
+            progress: document.getElementById('story-progressbar').getAttribute('aria-valuenow'),
+            title: document.getElementById('story-step-title').textContent,
+            year: document.getElementById('story-year').textContent,
+            announce: document.getElementById('story-announce').textContent,
+            legend: [...document.querySelectorAll('#story-legend [data-layer]')]
+                .map(li => li.dataset.layer),
+            citations: document.querySelectorAll('#story-citations li').length,
+            bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+            zoom: s.map.getZoom(),
+            center: [s.map.getCenter().lat, s.map.getCenter().lng],
+        };
+    }""")
+
+
+def check_view(got: dict, step, number: int) -> None:
+    view = step.view
+    west, south, east, north = got["bounds"]
+    if view.bounds:
+        w, s, e, n = view.bounds
+        slack = 0.02 * (e - w)
+        assert west <= w + slack and east >= e - slack, f"step {number}: {got['bounds']}"
+        assert south <= s + slack and north >= n - slack, f"step {number}: {got['bounds']}"
+        # fitted, not zoomed far out: the step's box fills most of one map dimension
+        assert max((e - w) / (east - west), (n - s) / (north - south)) > 0.6, number
+    else:
+        assert got["zoom"] == pytest.approx(view.zoom)
+        assert got["center"] == pytest.approx(list(view.center), abs=1e-3)
+
+
+def test_keyboard_walk_through_the_default_story(browser_page, default_page, output_dir):
+    path, story = default_page
+    page = browser_page
+    page.emulate_media(reduced_motion="reduce")  # views change at once, so they can be read
+    total = len(story.steps)
+    keys = ["ArrowRight", "PageDown", "ArrowDown", " "]  # arrows, clicker and space bar
+    shots = output_dir / "story"
+    shots.mkdir(exist_ok=True)
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        page.open_html(path)
+        page.keyboard.press("Home")
+        for number in range(1, total + 1):
+            if number > 1:
+                page.keyboard.press(keys[number % len(keys)])
+            got = state(page)
+            step = story.steps[number - 1]
+            assert got["current"] == number
+            assert got["counter"] == f"Step {number} of {total}"
+            assert got["progress"] == str(number)
+            assert got["hash"] == f"#step-{number}"
+            assert got["title"] == step.title
+            assert got["year"] == ("" if step.year is None else str(step.year))
+            assert got["announce"].startswith(f"Step {number} of {total}")
+            assert step.title in got["announce"]
+            assert got["layers"] == [n for n in story.layers if n in story.step_layers(number)]
+            assert got["legend"] == story.step_layers(number)
+            assert sorted(got["highlighted"]) == sorted(step.highlight)
+            assert got["citations"] == len(step.citations)
+            check_view(got, step, number)
+            page.screenshot(path=shots / f"{width}x{height}-step-{number:02d}.png")
+        page.keyboard.press("ArrowRight")  # past the end: stays on the last step
+        assert state(page)["current"] == total
+    assert page.console_errors == []
+    assert page.blocked_requests == []
+    assert page.dialogs == []
+
+
+def test_back_keys_buttons_and_reload(browser_page, default_page):
+    path, story = default_page
+    page = browser_page
+    page.emulate_media(reduced_motion="reduce")
+    total = len(story.steps)
+    page.open_html(path)
+    assert state(page)["current"] == 1
+    assert page.locator("#story-prev").is_disabled()
+    page.keyboard.press("End")
+    assert state(page)["current"] == total
+    assert page.locator("#story-next").is_disabled()
+    page.keyboard.press("PageUp")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowUp")
+    assert state(page)["current"] == total - 3
+    page.get_by_role("button", name=re.compile("^Next step")).click()
+    assert state(page)["current"] == total - 2
+    page.get_by_role("button", name=re.compile("^Previous step")).click()
+    page.get_by_role("button", name=re.compile("^First step")).click()
+    assert state(page)["current"] == 1
+    page.get_by_role("button", name=re.compile("^Last step")).click()
+    assert state(page)["current"] == total
+    # a reload or a shared link returns to the step in the fragment
+    page.goto(path.as_uri() + "#step-5")
+    page.wait_for_function("() => window.geomap && window.geomap.ready === true")
+    got = state(page)
+    assert (got["current"], got["counter"], got["hash"]) == (5, f"Step 5 of {total}", "#step-5")
+    page.keyboard.press("ArrowRight")
+    page.reload()
+    page.wait_for_function("() => window.geomap && window.geomap.ready === true")
+    assert state(page)["current"] == 6
+    page.evaluate("location.hash = '#step-2'")
+    page.wait_for_function("() => window.geomap.story.current() === 2")
+    assert page.console_errors == [] and page.blocked_requests == []
+
+
+def test_map_flies_to_the_next_step(browser_page, default_page):
+    path, story = default_page
+    page = browser_page
+    page.open_html(path)
+    page.keyboard.press("End")  # animated flight from step 1 to the last step
+    w, s, e, n = story.steps[-1].view.bounds
+    page.wait_for_function(
+        """([w, s, e, n]) => { const b = window.geomap.story.map.getBounds();
+            return b.getWest() <= w + 0.2 && b.getEast() >= e - 0.2 &&
+                   b.getSouth() <= s + 0.2 && b.getNorth() >= n - 0.2; }""",
+        arg=[w, s, e, n], timeout=10_000,
+    )
+    assert page.console_errors == []
+
+
+def test_accessible_names_and_contrast(browser_page, default_page):
+    path, _ = default_page
+    page = browser_page
+    page.open_html(path)
+    for name in ("First step", "Previous step", "Next step", "Last step"):
+        assert page.get_by_role("button", name=re.compile(f"^{name}")).count() == 1
+    assert page.locator("[aria-live=polite]#story-announce").count() == 1
+    assert page.get_by_role("progressbar").get_attribute("aria-valuemax") == str(
+        len(load_story().steps))
+    sizes = page.evaluate("""() => ['story-step-title', 'story-text', 'story-citations']
+        .map(id => parseFloat(getComputedStyle(document.getElementById(id)).fontSize))""")
+    assert sizes[0] >= 28 and sizes[1] >= 18 and sizes[2] >= 13  # readable from a distance
+    colours = page.evaluate("""() => { const s = getComputedStyle(document.getElementById(
+        'story-text')); return [s.color, getComputedStyle(document.body).backgroundColor]; }""")
+    assert colours == ["rgb(17, 17, 17)", "rgb(255, 255, 255)"]
+
+
+def test_printing_gives_one_page_per_step(browser_page, default_page, output_dir):
+    path, story = default_page
+    page = browser_page
+    page.open_html(path)
+    page.emulate_media(media="print")
+    sections = page.locator(".story-print-step")
+    assert sections.count() == len(story.steps)
+    for number in (1, len(story.steps)):
+        section = sections.nth(number - 1)
+        assert section.is_visible()
+        assert section.locator("svg.story-print-map path").count() > 3
+        assert section.locator(".story-citation").count() == len(story.steps[number - 1].citations)
+    assert not page.locator("#story-map").is_visible()
+    pdf = page.pdf(format="A4", print_background=True)
+    (output_dir / "story").mkdir(exist_ok=True)
+    (output_dir / "story" / "default-story-print.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages == len(story.steps)
+
+
+def test_hostile_story_and_layer_text_stays_text(browser_page, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point, Polygon
+
+    hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    layers = {
+        "area": gpd.GeoDataFrame({"id": ["a"], "name": ["Area"]}, crs=4326, geometry=[
+            Polygon([(70, 37), (74, 37), (74, 39), (70, 39)])]),
+        "sites": gpd.GeoDataFrame({"id": ["s1"], "name": [hostile]}, crs=4326,
+                                  geometry=[Point(72, 38)]),
+    }
+    layers["sites"].attrs["attribution"] = hostile
+    story_file = tmp_path / "s.yaml"
+    story_file.write_text(yaml.safe_dump({"title": hostile, "base_layers": ["area"], "steps": [
+        {"title": hostile, "text": hostile, "layers": ["sites"], "highlight": ["s1"],
+         "citations": [{"citation": hostile, "url": "javascript:alert(1)"}]},
+    ]}))
+    from geomap.story import StoryError
+
+    with pytest.raises(StoryError, match="'url' must start with http"):
+        load_story(story_file, layer_data=layers)
+    data = yaml.safe_load(story_file.read_text())
+    data["steps"][0]["citations"][0]["url"] = "https://example.org/<b>"
+    story_file.write_text(yaml.safe_dump(data))
+    out = render_story(story_file, tmp_path / "s.html", layer_data=layers)
+    page = browser_page
+    page.open_html(out)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#story-step-title").text_content() == hostile
+    assert page.locator("#story-text").text_content() == hostile
+    assert page.locator("#story-map img[src=x], #story-panel img").count() == 0
+    assert hostile in page.locator(".leaflet-tooltip").first.text_content()
+    assert page.dialogs == [] and page.console_errors == [] and page.blocked_requests == []
