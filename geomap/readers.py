@@ -55,6 +55,7 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
         A GeoJSON, GeoPackage, Shapefile (``.shp`` or ``.zip``), KML/KMZ, GeoParquet or CSV file.
     layer
         The layer to read from a file that holds several (GeoPackage, KML, zip of shapefiles).
+        QGIS's ``FILE|layername=NAME`` form of ``path`` names the layer too.
 
     Raises
     ------
@@ -62,6 +63,9 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
         One line naming the file and the problem when it cannot be read as a layer.
     """
     path = Path(path)
+    if not path.exists() and "|layername=" in str(path):
+        text, _, name = str(path).partition("|layername=")
+        path, layer = Path(text), layer or name
     if not path.exists():
         raise LayerReadError(f"{path}: no such file")
     if path.is_dir():
@@ -85,11 +89,19 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
         _check_shapefile(path)
         notes = _sidecar_notes(path.with_suffix(".fields.json"))
     elif suffix == ".zip":
-        notes_by_layer = _check_zip(path)
+        notes_by_layer, folder = _check_zip(path)
     elif suffix == ".csv":
         options = dict(_CSV_OPTIONS)
         notes = _sidecar_notes(path.with_suffix(".fields.json"))
-    gdf, chosen, driver = _read_ogr(path, layer, options)
+    source = f"/vsizip/{path.resolve()}/{folder}" if suffix == ".zip" and folder else path
+    gdf, chosen, driver = _read_ogr(path, layer, options, source)
+    if not hasattr(gdf, "geometry"):
+        if driver == "CSV":
+            raise LayerReadError(
+                f"{path}: no geometry found; give lon/lat columns (lon, lat, longitude, "
+                "latitude, x, y) or a WKT column"
+            )
+        raise LayerReadError(f"{path}: layer {chosen!r} has no geometry")
     if suffix == ".zip":
         notes = notes_by_layer.get(chosen)
     elif suffix == ".kml":
@@ -184,8 +196,12 @@ def _sibling(path: Path, ext: str) -> Path:
     return path.with_suffix(ext)
 
 
-def _check_zip(path: Path) -> dict[str, dict]:
-    """Check the shapefiles in a zip; return geomap's notes of each layer found in it."""
+def _check_zip(path: Path) -> tuple[dict[str, dict], str]:
+    """Check the shapefiles in a zip.
+
+    Returns geomap's notes of each layer found in it, and the folder inside the zip that holds
+    the shapefiles ("" for the top or when they lie in several folders).
+    """
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
@@ -207,7 +223,9 @@ def _check_zip(path: Path) -> dict[str, dict]:
                         notes[Path(stem).name] = json.loads(zf.read(sidecar).decode("utf-8"))
                     except (ValueError, UnicodeDecodeError):
                         pass  # unreadable notes: read it as a plain user layer
-            return notes
+            folders = {str(Path(stem).parent) for stem in stems}
+            folder = folders.pop() if len(folders) == 1 else ""
+            return notes, "" if folder == "." else folder
     except zipfile.BadZipFile:
         raise LayerReadError(f"{path}: not a readable zip archive (corrupt or truncated?)"
                              ) from None
@@ -223,14 +241,17 @@ def _sidecar_notes(path: Path) -> dict | None:
     return notes if isinstance(notes, dict) and "fields" in notes else None
 
 
-def _read_ogr(path: Path, layer: str | None, options: dict[str, str]):
-    """Read one layer through GDAL; return (frame, layer name, driver)."""
+def _read_ogr(path: Path, layer: str | None, options: dict[str, str], source: str | Path):
+    """Read one layer of ``source`` through GDAL; return (frame, layer name, driver).
+
+    ``path`` is the user's file, named in messages; ``source`` is what GDAL opens.
+    """
     import pyogrio
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            listed = pyogrio.list_layers(path)
+            listed = pyogrio.list_layers(source)
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise LayerReadError(f"{path}: cannot read as a layer ({_first_line(exc)})") from None
     spatial = [str(name) for name, kind in listed if kind is not None]
@@ -241,7 +262,7 @@ def _read_ogr(path: Path, layer: str | None, options: dict[str, str]):
         if len(names) > 1:
             raise LayerReadError(
                 f"{path}: holds {len(names)} layers ({', '.join(names)}); choose one with "
-                "--layer NAME"
+                "--layer NAME (or FILE|layername=NAME)"
             )
         chosen = names[0]
     elif layer in names:
@@ -253,8 +274,8 @@ def _read_ogr(path: Path, layer: str | None, options: dict[str, str]):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            info = pyogrio.read_info(path, layer=chosen, **options)
-            gdf = pyogrio.read_dataframe(path, layer=chosen, **options)
+            info = pyogrio.read_info(source, layer=chosen, **options)
+            gdf = pyogrio.read_dataframe(source, layer=chosen, **options)
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise LayerReadError(f"{path}: cannot read layer {chosen!r} ({_first_line(exc)})"
                              ) from None
