@@ -82,7 +82,9 @@ UNITS: dict[str, float] = {
 GEOD = Geod(ellps="WGS84")
 _R = 6_371_008.8  # mean Earth radius (m), only used to bound projection distortion
 _MAX_EDGE_M = 5_000.0  # longest edge left after geodesic densification
-_DISTANCE = re.compile(r"^\s*([-+]?[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([a-zA-Z]*)\s*$")
+_DISTANCE = re.compile(
+    r"^\s*([-+]?[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([a-zA-Z]*)\s*$"
+)
 _LONLAT = re.compile(r"^\s*([-+]?[0-9]*\.?[0-9]+)\s*,\s*([-+]?[0-9]*\.?[0-9]+)\s*$")
 _PARQUET = {".parquet", ".geoparquet", ".pq"}
 
@@ -680,14 +682,11 @@ def _intersecting_local(
     valid = np.flatnonzero(_valid(geoms))
     rows, matched = np.array([], dtype=np.int64), []
     if valid.size:
-        import pandas
-
         src = _project(densify(geoms[valid]), target.forward)
         t_idx, s_idx = shapely.STRtree(src).query(target.geoms, predicate="intersects")
         order = np.lexsort((t_idx, s_idx))
-        groups = pandas.Series(target.ids[t_idx[order]]).groupby(valid[s_idx[order]], sort=True)
-        lists = groups.agg(list)
-        rows, matched = lists.index.to_numpy(dtype=np.int64), lists.tolist()
+        rows, starts = np.unique(valid[s_idx[order]], return_index=True)
+        matched = [part.tolist() for part in np.split(target.ids[t_idx[order]], starts[1:])]
     out = gdf.iloc[rows].copy()
     out["target_ids"] = _object_series(matched, out.index)
     return out
