@@ -348,14 +348,15 @@ def _draw(
         label = "\n".join(textwrap.wrap(layer_title, 34))
         if kinds <= {"Point"}:
             marker = _MARKERS.get(style.get("shape", "circle"), "o")
-            size_pt = 11 * scale
+            # a star covers less ink than a square of the same size
+            size_pt = 13 * scale * (1.45 if marker == "*" else 1.0)
             projected.plot(ax=ax, marker=marker, color=colour, edgecolor="white",
                            linewidth=1.2 * scale, markersize=size_pt**2, zorder=z + 20)
             legend.append(Line2D([], [], linestyle="none", marker=marker, markersize=size_pt,
                                  markerfacecolor=colour, markeredgecolor="white", label=label))
             if on is not None and on.any():
                 projected[on].plot(ax=ax, marker=marker, color=colour, edgecolor="black",
-                                   linewidth=2.5 * scale, markersize=(18 * scale) ** 2,
+                                   linewidth=2.5 * scale, markersize=(size_pt * 1.6) ** 2,
                                    zorder=z + 40)
         elif kinds <= {"LineString"}:
             projected.plot(ax=ax, color=colour, linewidth=lw, linestyle=linestyle, zorder=z + 10)

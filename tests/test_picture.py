@@ -151,6 +151,7 @@ def test_north_arrow_points_to_true_north():
     assert azimuth == pytest.approx(0, abs=0.05)
 
 
+@pytest.mark.slow
 def test_all_steps_of_the_default_story(tmp_path, pictures):
     paths = render_step_pictures(None, pictures / "default-story.png", size=(640, 360),
                                  overwrite=True)
