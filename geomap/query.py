@@ -370,16 +370,19 @@ def _build_target(target: Any, role: str) -> _Target:
     )
 
 
-def _lonlat_box_mask(bounds: np.ndarray, target: _Target, margin_m: float) -> np.ndarray:
-    """Return which lon/lat ``bounds`` rows can lie within ``margin_m`` of the target's box."""
+def _lonlat_box_mask(bounds: tuple, target: _Target, margin_m: float) -> np.ndarray:
+    """Return which lon/lat boxes ``(west, south, east, north)`` arrays can lie within
+    ``margin_m`` of the target's box.
+    """  # noqa: D205
+    x0, y0, x1, y1 = bounds
     west, south, east, north = target.bounds
     dlat = margin_m / 110_000.0  # a degree of latitude is never shorter than 110.5 km
     phi = min(89.0, max(abs(south), abs(north)) + dlat)
-    mask = (bounds[:, 3] >= south - dlat) & (bounds[:, 1] <= north + dlat)
+    mask = (y1 >= south - dlat) & (y0 <= north + dlat)
     if phi < 89.0:
         dlon = margin_m / (110_000.0 * math.cos(math.radians(phi)))
         if west - dlon > -180 and east + dlon < 180:
-            mask &= (bounds[:, 2] >= west - dlon) & (bounds[:, 0] <= east + dlon)
+            mask &= (x1 >= west - dlon) & (x0 <= east + dlon)
     return mask
 
 
@@ -400,17 +403,20 @@ def _grid_mask(
     ix = np.minimum(((lon - west) / side).astype(np.int64), nx - 1)
     iy = np.minimum(((lat - south) / side).astype(np.int64), ny - 1)
     cell = iy * nx + ix
-    occupied, inverse_cell = np.unique(cell, return_inverse=True)
+    # Occupied cells and each point's cell among them, in O(n) (no sort).
+    occupied = np.flatnonzero(np.bincount(cell, minlength=nx * ny))
+    lookup = np.zeros(nx * ny, dtype=np.int64)
+    lookup[occupied] = np.arange(occupied.size)
+    inverse_cell = lookup[cell]
     cx, cy = occupied % nx, occupied // nx
-    # projected centre and corners of each occupied cell
     forward = target.forward
     px, py = forward.transform(west + (cx + 0.5) * side, south + (cy + 0.5) * side)
-    half = np.zeros(occupied.size)
-    for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1)):
-        qx, qy = forward.transform(west + (cx + dx) * side, south + (cy + dy) * side)
-        half = np.maximum(half, np.hypot(qx - px, qy - py))
+    rho = np.hypot(px, py)
+    # Half-diagonal of a cell: a degree spans at most 111.7 km on WGS84; the projection
+    # stretches sideways by at most 1 + eps.
+    half = 0.5 * side * 111_700.0 * math.sqrt(2.0) * (1.0 + _eps(rho + side * 111_700.0))
     half = half * 1.01 + 1.0
-    rho = np.hypot(px, py) + half
+    rho = rho + half
     reach = limit * (1.0 + _eps(np.maximum(rho, target.rho) + limit)) + 1.0
     centres = shapely.points(px, py)
     nearest_cell = np.full(occupied.size, np.inf)
@@ -435,16 +441,18 @@ def _geodesic_distances(
     best_target = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return best, best_target
-    if bool(shapely.has_z(geoms_ll).any()):
-        geoms_ll = shapely.force_2d(geoms_ll)
-    valid = _valid(geoms_ll)
-    all_points = bool(np.all(shapely.get_type_id(geoms_ll[valid]) == 0))
+    kinds = shapely.get_type_id(geoms_ll)
+    valid = (kinds >= 0) & ~shapely.is_empty(geoms_ll)
+    all_points = bool(np.all(kinds[valid] == 0))
     if all_points:
         lon, lat = np.full(n, np.nan), np.full(n, np.nan)
-        lon[valid], lat[valid] = shapely.get_x(geoms_ll[valid]), shapely.get_y(geoms_ll[valid])
-        bounds = np.column_stack([lon, lat, lon, lat])
+        xy = shapely.get_coordinates(geoms_ll[valid])
+        lon[valid], lat[valid] = xy[:, 0], xy[:, 1]
+        bounds = (lon, lat, lon, lat)
     else:
-        bounds = shapely.bounds(geoms_ll)
+        if bool(shapely.has_z(geoms_ll).any()):
+            geoms_ll = shapely.force_2d(geoms_ll)
+        bounds = tuple(shapely.bounds(geoms_ll).T)
     cand = valid
     if limit is not None:
         cand = cand & _lonlat_box_mask(bounds, target, limit * 1.6 + 1.0)

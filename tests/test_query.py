@@ -409,3 +409,19 @@ def test_question_border_length_along_gbao():
     assert 0.4 * total < along < 0.9 * total
     grown = inside("tajik_afghan_border", "gbao", tolerance="1km")["length_m"].sum()
     assert along <= grown <= along * 1.01 + 2000
+
+
+@pytest.mark.slow
+def test_benchmark_runs_and_geomap_agrees_with_brute_force_where_bare_differs():
+    import importlib.util
+    from pathlib import Path
+
+    _curated("tajik_afghan_border")
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_query.py"
+    spec = importlib.util.spec_from_file_location("bench_query", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    report = bench.run([20_000], repeats=1)
+    row = report["rows"][0]
+    assert row["matches_geomap"] > 0
+    assert row["geomap_right_of_checked"] == row["disagree_checked"]
