@@ -425,3 +425,36 @@ def test_benchmark_runs_and_geomap_agrees_with_brute_force_where_bare_differs():
     row = report["rows"][0]
     assert row["matches_geomap"] > 0
     assert row["geomap_right_of_checked"] == row["disagree_checked"]
+
+
+def test_question_bri_highways_crossing_gbao():
+    for name in ("bri_highways", "gbao"):
+        _curated(name)
+    highways, gbao = catalog.read_layer("bri_highways"), catalog.read_layer("gbao")
+    result = intersecting("bri_highways", "gbao")
+    # Independent check: the same test on the densely sampled geodesic lines, in lon/lat.
+    region = gbao.geometry.iloc[0]
+    expected = {
+        row["id"] for _, row in highways.iterrows()
+        if any(region.intersects(shapely.LineString(_samples(part, 200.0)))
+               for part in shapely.get_parts(row.geometry))
+    }
+    assert set(result["id"]) == expected
+    assert all(ids == [gbao["id"].iloc[0]] for ids in result["target_ids"])
+
+
+def test_question_mines_within_50km_of_a_bri_highway():
+    for name in ("mines", "bri_highways"):
+        _curated(name)
+    mines, highways = catalog.read_layer("mines"), catalog.read_layer("bri_highways")
+    result = within_distance("mines", "bri_highways", "50km").set_index("id")
+    for _, mine in mines.iterrows():
+        each = {h["id"]: min(brute_distance(mine.geometry.x, mine.geometry.y, part)
+                             for part in shapely.get_parts(h.geometry))
+                for _, h in highways.iterrows()}
+        closest = min(each, key=each.get)
+        assert (mine["id"] in result.index) == (each[closest] <= 50_000), mine["id"]
+        if mine["id"] in result.index:
+            assert result.loc[mine["id"], "target_id"] == closest
+            assert result.loc[mine["id"], "distance_m"] == pytest.approx(each[closest],
+                                                                         rel=1e-3, abs=1.0)
