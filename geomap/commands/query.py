@@ -287,8 +287,11 @@ def _table(result: Any) -> str:
         lead = [c for c in present if c not in _COMPUTED + _TAIL_COLUMNS][:3]
     computed = [c for c in _COMPUTED if c in present]
     tail = [c for c in _TAIL_COLUMNS if c in present]
+    if "target_name" in tail:  # the name says enough in a table; files keep both
+        tail.remove("target_id")
     columns = lead + computed + tail
     headers = [c[:-2] + "_km" if c.endswith("_m") else c for c in columns]
+    headers = ["target" if h in ("target_name", "target_id") else h for h in headers]
     rows = [[_cell(c, record[c]) for c in columns] for record in _records(result)]
     right = {i for i, c in enumerate(columns) if c in _COMPUTED}
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
