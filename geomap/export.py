@@ -836,8 +836,8 @@ def _check_dbf_numbers(path: Path, flat: pd.DataFrame, fields: list[dict]) -> No
                                                            rel_tol=1e-12)
             if not same:
                 raise ExportError(
-                    f"{path.name}: property {spec['name']!r} of feature {row} is {wrote!r}, which "
-                    "a shapefile number field cannot hold; use gpkg or parquet"
+                    f"{path.name}: property {spec['name']!r} of feature {row} is {_py(wrote)!r}, "
+                    "which a shapefile number field cannot hold; use gpkg or parquet"
                 )
 
 

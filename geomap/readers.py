@@ -275,11 +275,21 @@ def _read_ogr(path: Path, layer: str | None, options: dict[str, str], source: st
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(source, layer=chosen, **options)
-            gdf = pyogrio.read_dataframe(source, layer=chosen, **options)
+            gdf = pyogrio.read_dataframe(source, layer=chosen, use_arrow=True,
+                                         arrow_to_pandas_kwargs={"types_mapper": _int_types},
+                                         **options)
     except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
         raise LayerReadError(f"{path}: cannot read layer {chosen!r} ({_first_line(exc)})"
                              ) from None
     return gdf, chosen, info.get("driver")
+
+
+def _int_types(arrow_type: Any) -> Any:
+    """Map Arrow integers to pandas' nullable Int64, so large integers beside nulls stay exact."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return pd.Int64Dtype() if pa.types.is_integer(arrow_type) else None
 
 
 def _first_line(exc: BaseException) -> str:
