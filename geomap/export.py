@@ -268,6 +268,9 @@ def write_layers(
         raise
     except OSError as exc:
         raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
+    except Exception as exc:  # GDAL (pyogrio) and pyarrow raise many types for unwritable data
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(f"{path}: cannot write {fmt} ({message})") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -602,6 +605,10 @@ def _write_gpkg(layers: list[_Layer], tmp: Path, stem: str | None, result: Expor
     style_rows = []
     for number, lay in enumerate(layers):
         props, fields = _encode(lay.gdf, add_days=True)
+        taken = {str(c).lower() for c in props.columns}
+        geom_name = next(n for n in ("geom", "geometry", "the_geom", "geomap_geom")
+                         if n not in taken)
+        fid_name = next(n for n in ("fid", "gpkg_fid", "geomap_fid") if n not in taken)
         _refuse_characters(lay, props, fields, _NUL, target.name, "a NUL character GDAL cannot "
                            "store")
         gdf = _frame(lay, props)
@@ -610,11 +617,12 @@ def _write_gpkg(layers: list[_Layer], tmp: Path, stem: str | None, result: Expor
                 gdf, target, layer=lay.name, driver="GPKG", use_arrow=True,
                 layer_metadata={META_KEY: json.dumps({"fields": fields}, ensure_ascii=False)},
                 dataset_options={"VERSION": "1.2"} if number == 0 else None,
-                layer_options={"GEOMETRY_NAME": "geom", "FID": "fid"},
+                layer_options={"GEOMETRY_NAME": geom_name, "FID": fid_name},
             )
         geometry_type = _geometry_type(lay)
         style_rows.append((
             lay.name,
+            geom_name,
             styles.qml_style(lay.style, geometry_type, categories=_categories(lay)),
             styles.sld_style(lay.style, geometry_type, lay.name, categories=_categories(lay)),
             lay.title,
@@ -623,7 +631,7 @@ def _write_gpkg(layers: list[_Layer], tmp: Path, stem: str | None, result: Expor
     return [target]
 
 
-def _add_layer_styles(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
+def _add_layer_styles(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
     """Add QGIS's ``layer_styles`` table with one default style per layer."""
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     con = sqlite3.connect(path)
@@ -633,8 +641,8 @@ def _add_layer_styles(path: Path, rows: list[tuple[str, str, str, str]]) -> None
             con.executemany(
                 "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
                 "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, "
-                "owner, ui, update_time) VALUES ('', '', ?, 'geom', ?, ?, ?, 1, ?, '', NULL, ?)",
-                [(name, name, qml, sld, title, now) for name, qml, sld, title in rows],
+                "owner, ui, update_time) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', NULL, ?)",
+                [(name, geom, name, qml, sld, title, now) for name, geom, qml, sld, title in rows],
             )
             con.execute(
                 "INSERT OR REPLACE INTO gpkg_contents (table_name, data_type, identifier, "
