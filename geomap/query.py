@@ -479,17 +479,18 @@ def _geodesic_distances(
     best_proj = np.full(idx.size, np.inf)
     if limit is not None:
         # Projected distances overstate geodesic ones by at most eps: search a little wider.
-        best_proj[:] = limit * (1.0 + eps) + 1.0
+        reach = limit * (1.0 + eps) + 1.0
         # AEQD distances from the centre are exact: farther than rho + limit cannot qualify.
-        alive = rho_near - target.rho <= best_proj
+        alive = rho_near - target.rho <= reach
     else:
+        reach = np.full(idx.size, np.inf)
         alive = np.ones(idx.size, dtype=bool)
     for t, geom in enumerate(target.geoms):  # loops over target features only
         shapely.prepare(geom)
         sub = np.flatnonzero(alive)
         if limit is not None:
             gx0, gy0, gx1, gy1 = shapely.bounds(geom)
-            r, b = best_proj[sub], pbounds[sub]
+            r, b = reach[sub], pbounds[sub]
             box = (b[:, 2] >= gx0 - r) & (b[:, 0] <= gx1 + r)
             box &= (b[:, 3] >= gy0 - r) & (b[:, 1] <= gy1 + r)
             sub = sub[box]
@@ -499,9 +500,7 @@ def _geodesic_distances(
         ends = shapely.get_coordinates(shapely.shortest_line(geom, src[sub])).reshape(-1, 2, 2)
         dproj = np.hypot(*(ends[:, 0] - ends[:, 1]).T)
         # Only pairs that may beat the best so far (allowing for the projection's distortion).
-        worth = dproj <= np.minimum(best_proj[sub], best_proj[sub] * (1.0 + eps[sub]) + 1.0)
-        if limit is None:
-            worth = dproj <= best_proj[sub] * (1.0 + eps[sub]) + 1.0
+        worth = (dproj <= reach[sub]) & (dproj <= best_proj[sub] * (1.0 + eps[sub]) + 1.0)
         best_proj[sub] = np.minimum(best_proj[sub], dproj)
         sub, ends = sub[worth], ends[worth]
         if sub.size == 0:

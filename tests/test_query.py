@@ -458,3 +458,16 @@ def test_question_mines_within_50km_of_a_bri_highway():
             assert result.loc[mine["id"], "target_id"] == closest
             assert result.loc[mine["id"], "distance_m"] == pytest.approx(each[closest],
                                                                          rel=1e-3, abs=1.0)
+
+
+def test_within_distance_names_the_nearest_of_several_targets():
+    targets = frame([WIDE_LINE, shapely.LineString([(64, 37.5), (76, 39.3)]),
+                     shapely.Point(70, 38)], name=["wide", "diagonal", "dot"])
+    points = random_points(2000, seed=9, bbox=(63, 35.5, 77, 41))
+    near = nearest(points, targets)
+    result = within_distance(points, targets, "60km")
+    expected = near[near["distance_m"] <= 60_000]
+    assert sorted(result.index) == sorted(expected.index)
+    nearest_ids = expected["target_id"].reindex(result.index)
+    assert (result["target_id"] == nearest_ids).all()
+    assert set(result["target_name"]) == {"wide", "diagonal", "dot"}
