@@ -471,3 +471,11 @@ def test_within_distance_names_the_nearest_of_several_targets():
     nearest_ids = expected["target_id"].reindex(result.index)
     assert (result["target_id"] == nearest_ids).all()
     assert set(result["target_name"]) == {"wide", "diagonal", "dot"}
+
+
+def test_far_away_points_anywhere_on_earth_match_geod():
+    cities = [(-74.0, 40.7), (151.2, -33.9), (-109.0, -38.0), (0.0, 0.0), (37.6, 55.75),
+              (116.4, 39.9), (-150.0, 70.0)]
+    result = nearest(frame([shapely.Point(c) for c in cities]), frame([WIDE_LINE]))
+    for (lon, lat), got in zip(cities, result["distance_m"], strict=True):
+        assert got == pytest.approx(brute_distance(lon, lat, WIDE_LINE), rel=1e-3)

@@ -53,6 +53,9 @@ def query_group() -> None:
     GeoPackage, Shapefile, GeoParquet) or a point written lon,lat. Answers keep every column
     of SRC, including its sources and precision. An empty answer prints a note on stderr and
     exits 0; bad input exits 2 with one line.
+
+    A point SRC west of Greenwich starts with '-': put it last, after '--'
+    (geomap query nearest --to gbao -- -74,40.7).
     """
 
 
