@@ -223,3 +223,25 @@ def test_hostile_story_and_layer_text_stays_text(browser_page, tmp_path):
     assert page.locator("#story-map img[src=x], #story-panel img").count() == 0
     assert hostile in page.locator(".leaflet-tooltip").first.text_content()
     assert page.dialogs == [] and page.console_errors == [] and page.blocked_requests == []
+
+
+def test_tiles_are_optional_and_only_requested_when_the_story_asks(browser_page, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    layers = {"sites": gpd.GeoDataFrame({"id": ["s1"], "name": ["Site"]}, crs=4326,
+                                        geometry=[Point(72, 38)])}
+    story_file = tmp_path / "tiles.yaml"
+    story_file.write_text(yaml.safe_dump({
+        "title": "With tiles",
+        "tiles": {"url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "Example"},
+        "steps": [{"title": "One", "text": "t", "layers": ["sites"], "citations": ["c"],
+                   "view": {"center": {"lat": 38, "lon": 72}, "zoom": 7}}],
+    }))
+    page = browser_page
+    page.open_html(render_story(story_file, tmp_path / "tiles.html", layer_data=layers))
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-tile').length > 0")
+    assert page.blocked_requests
+    assert all(url.startswith("https://tiles.example.org/7/") for url in page.blocked_requests)
+    assert page.locator("#story-attribution").text_content() == "Map data: Example."
+    assert state(page)["current"] == 1
