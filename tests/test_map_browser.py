@@ -293,7 +293,7 @@ def test_hundred_thousand_points_are_drawn_on_canvas(tiny_catalog, tmp_path, bro
     path = build(tmp_path, add=[gdf])
     page = browser_page.open_html(path, timeout=30_000)
     assert page.evaluate("geomap.counts().big") == 100_000
-    assert page.locator(".leaflet-overlay-pane canvas").count() == 1
+    assert page.locator("canvas.geomap-points").count() == 1
     assert page.locator(".leaflet-marker-pane > *").count() < 100  # not one DOM node per point
     # a click on a canvas point opens its popup
     x, y = page.evaluate(

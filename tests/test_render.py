@@ -341,10 +341,12 @@ def test_cli_refuses_invalid_user_layer_with_the_validation_error(tiny_catalog, 
     assert not out.exists() and list(tmp_path.glob(".map.html*")) == []
 
 
-def test_cli_unknown_layer_is_one_line(tiny_catalog, capsys):
+def test_cli_unknown_layer_is_one_line(tiny_catalog, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
     assert main(["map", "-l", "nope"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no layer named 'nope'" in err[0]
+    assert not (tmp_path / "output" / "tajikistan.html").exists()
 
 
 def test_geomap_map_in_a_real_process(tmp_path):

@@ -337,6 +337,168 @@
     return leaves;
   }
 
+  // ---------------------------------------------------------------- big point layers
+
+  /**
+   * Many points on one canvas, drawn as a single path per pass: far cheaper than one Leaflet
+   * object per point. Points are projected once (zoom 0) and scaled at each redraw; hits are
+   * found by a scan of the projected points.
+   */
+  /** A CSS colour as one opaque pixel value of a little-endian RGBA buffer. */
+  function rgba(colour) {
+    var probe = document.createElement("canvas");
+    probe.width = probe.height = 1;
+    var ctx = probe.getContext("2d");
+    ctx.fillStyle = colour;
+    ctx.fillRect(0, 0, 1, 1);
+    var d = ctx.getImageData(0, 0, 1, 1).data;
+    return ((255 << 24) | (d[2] << 16) | (d[1] << 8) | d[0]) >>> 0;
+  }
+
+  var PointCanvas = L.Layer.extend({
+    options: {pane: "geomapPoints", padding: 0.25},
+
+    initialize: function (entry) {
+      this._entry = entry;
+    },
+
+    onAdd: function (map) {
+      if (!map.getPane("geomapPoints")) {  // above the vector overlays, below markers
+        var pane = map.createPane("geomapPoints");
+        pane.style.zIndex = 450;
+        pane.style.pointerEvents = "none";
+      }
+      if (!this._canvas) {
+        this._canvas = L.DomUtil.create("canvas", "leaflet-zoom-animated geomap-points");
+        this._canvas.setAttribute("data-layer", String(this._entry.index));
+      }
+      this.getPane().appendChild(this._canvas);
+      this._entry.items.forEach(function (item) {
+        if (!item.base) {
+          item.base = item.latlngs.map(function (ll) { return map.project(ll, 0); });
+        }
+      });
+      this._reset();
+    },
+
+    onRemove: function () {
+      L.DomUtil.remove(this._canvas);
+    },
+
+    getEvents: function () {
+      return {viewreset: this._reset, moveend: this._reset, zoomanim: this._animateZoom};
+    },
+
+    _animateZoom: function (e) {
+      var map = this._map, scale = map.getZoomScale(e.zoom, this._zoom);
+      var viewHalf = map.getSize().multiplyBy(0.5 + this.options.padding);
+      var centre = map.project(this._center, e.zoom);
+      var offset = viewHalf.multiplyBy(-scale).add(centre)
+        .subtract(map._getNewPixelOrigin(e.center, e.zoom));
+      L.DomUtil.setTransform(this._canvas, offset, scale);
+    },
+
+    redraw: function () {
+      if (this._map) { this._reset(); }
+      return this;
+    },
+
+    _reset: function () {
+      var map = this._map, canvas = this._canvas, pad = this.options.padding;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1;
+      var min = map.containerPointToLayerPoint(size.multiplyBy(-pad)).round();
+      var width = Math.round(size.x * (1 + 2 * pad)), height = Math.round(size.y * (1 + 2 * pad));
+      this._center = map.getCenter();
+      this._zoom = map.getZoom();
+      this._min = min;
+      L.DomUtil.setTransform(canvas, min, 1);
+      canvas.width = width * ratio;
+      canvas.height = height * ratio;
+      canvas.style.width = width + "px";
+      canvas.style.height = height + "px";
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var style = this._entry.style, radius = 3;
+      var scale = Math.pow(2, this._zoom), origin = map.getPixelOrigin();
+      var dx = origin.x + min.x, dy = origin.y + min.y;
+      var metresPerPx = 40075016.686 / (256 * scale);
+      // stamp each point straight into the pixels: no per-point canvas call at all
+      var W = canvas.width, H = canvas.height, image = ctx.createImageData(W, H);
+      var pixels = new Uint32Array(image.data.buffer), stamp = this._stamp(radius, ratio);
+      var ox = stamp.dx, oy = stamp.dy, colours = stamp.colours, n = colours.length;
+      var circles = [], reach = radius + 2;
+      this._entry.items.forEach(function (item) {
+        if (!item.shown) { return; }
+        item.base.forEach(function (b) {
+          var x = b.x * scale - dx, y = b.y * scale - dy;
+          if (x < -reach || y < -reach || x > width + reach || y > height + reach) { return; }
+          var cx = Math.round(x * ratio), cy = Math.round(y * ratio);
+          for (var k = 0; k < n; k++) {
+            var px = cx + ox[k], py = cy + oy[k];
+            if (px >= 0 && py >= 0 && px < W && py < H) { pixels[py * W + px] = colours[k]; }
+          }
+          if (item.radius > 0) { circles.push([x, y, item]); }
+        });
+      });
+      ctx.putImageData(image, 0, 0);
+      ctx.strokeStyle = style.color;
+      if (circles.length) {
+        ctx.beginPath();
+        circles.forEach(function (c) {
+          var lat = c[2].latlngs[0].lat;
+          var r = c[2].radius / (metresPerPx * Math.cos(lat * Math.PI / 180));
+          ctx.moveTo(c[0] + r, c[1]);
+          ctx.arc(c[0], c[1], r, 0, 2 * Math.PI);
+        });
+        ctx.setLineDash([6, 5]);
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+        ctx.setLineDash([]);
+      }
+    },
+
+    /** The pixels of one point symbol: offsets from its centre and their colours. */
+    _stamp: function (radius, ratio) {
+      var key = radius + "/" + ratio;
+      if (this._stampKey !== key) {
+        var fill = rgba(this._entry.style.fillColor), edge = rgba(this._entry.style.color);
+        var outer = radius * ratio + 0.5, inner = outer - Math.max(ratio, 1.2);
+        var reach = Math.ceil(outer), dx = [], dy = [], colours = [];
+        for (var y = -reach; y <= reach; y++) {
+          for (var x = -reach; x <= reach; x++) {
+            var d = Math.sqrt(x * x + y * y);
+            if (d > outer) { continue; }
+            dx.push(x);
+            dy.push(y);
+            colours.push(d <= inner ? fill : edge);
+          }
+        }
+        this._stampData = {dx: Int32Array.from(dx), dy: Int32Array.from(dy),
+          colours: Uint32Array.from(colours)};
+        this._stampKey = key;
+      }
+      return this._stampData;
+    },
+
+    /** The shown item nearest a container point, within a few pixels, or null. */
+    hit: function (point) {
+      if (!this._map) { return null; }
+      var scale = Math.pow(2, this._map.getZoom()), origin = this._map.getPixelOrigin();
+      var layer = this._map.containerPointToLayerPoint(point);
+      var px = layer.x + origin.x, py = layer.y + origin.y;
+      var best = null, limit = 6;
+      var bestDistance = limit * limit;
+      this._entry.items.forEach(function (item) {
+        if (!item.shown) { return; }
+        item.base.forEach(function (b) {
+          var dx = b.x * scale - px, dy = b.y * scale - py, d = dx * dx + dy * dy;
+          if (d <= bestDistance) { bestDistance = d; best = item; }
+        });
+      });
+      return best;
+    }
+  });
+
   // ---------------------------------------------------------------- controls
 
   function control(position, build) {
@@ -394,13 +556,22 @@
         sharedCanvas = sharedCanvas || L.canvas({padding: 0.3, tolerance: 3});
         entry.renderer = sharedCanvas;
       }
+      entry.pointCanvas = entry.canvas && entry.kind === "point" ? new PointCanvas(entry) : null;
       layer.features.forEach(function (feature) {
-        var leaves = makeLeaves(map, data, entry, feature, index);
-        if (!leaves.length) { return; }
-        var item = {entry: entry, p: feature[1], y0: feature[2], y1: feature[3],
-          leaves: leaves, shown: false};
+        var item;
+        if (entry.pointCanvas) {
+          item = {entry: entry, p: feature[1], y0: feature[2], y1: feature[3], leaves: [],
+            latlngs: toLatLngs(feature[0]).map(L.latLng), shown: false,
+            radius: feature[4] === 1 ? feature[5] : 0};
+          if (!item.latlngs.length) { return; }
+        } else {
+          var leaves = makeLeaves(map, data, entry, feature, index);
+          if (!leaves.length) { return; }
+          item = {entry: entry, p: feature[1], y0: feature[2], y1: feature[3],
+            leaves: leaves, shown: false};
+        }
         if (feature[4] === 1 && entry.theme !== "context") { entry.approx += 1; }
-        leaves.forEach(function (leaf) { leaf._geomapItem = item; });
+        item.leaves.forEach(function (leaf) { leaf._geomapItem = item; });
         entry.items.push(item);
         state.items.push(item);
       });
@@ -420,16 +591,53 @@
         item.shown = true;
         item.leaves.forEach(function (leaf) { entry.group.addLayer(leaf); });
       });
+      if (entry.pointCanvas) { entry.group.addLayer(entry.pointCanvas); }
       if (layer.visible !== false) { entry.group.addTo(map); }
       state.entries.push(entry);
     });
 
-    function openPopup(item, latlng) {
-      var where = latlng;
-      if (!where) {
-        var first = item.leaves[item.leaves.length - 1];
-        where = first.getLatLng ? first.getLatLng() : first.getBounds().getCenter();
+    // clicks and hover on canvas point layers: one scan of the projected points
+    var pointLayers = state.entries.filter(function (e) { return e.pointCanvas; });
+    function pointHit(e) {
+      for (var i = pointLayers.length - 1; i >= 0; i--) {
+        var entry = pointLayers[i];
+        if (!map.hasLayer(entry.group)) { continue; }
+        var item = entry.pointCanvas.hit(e.containerPoint);
+        if (item) { return item; }
       }
+      return null;
+    }
+    if (pointLayers.length) {
+      var hoverTip = L.tooltip({direction: "top", offset: [0, -6]}), lastMove = 0;
+      map.on("click", function (e) {
+        if (measure.on) { return; }
+        var item = pointHit(e);
+        if (item) { openPopup(item, null); }
+      });
+      map.on("mousemove", function (e) {
+        var now = Date.now();
+        if (now - lastMove < 60) { return; }
+        lastMove = now;
+        var item = pointHit(e);
+        map.getContainer().classList.toggle("geomap-pointer", !!item);
+        if (item && !isBlank(item.p.name)) {
+          hoverTip.setLatLng(item.latlngs[0]).setContent(el("span", null, display(item.p.name)));
+          if (!map.hasLayer(hoverTip)) { hoverTip.addTo(map); }
+        } else if (map.hasLayer(hoverTip)) {
+          map.removeLayer(hoverTip);
+        }
+      });
+    }
+
+    function itemLatLng(item) {
+      if (item.latlngs) { return item.latlngs[0]; }
+      var last = item.leaves[item.leaves.length - 1];
+      return last.getLatLng ? last.getLatLng() : null;
+    }
+
+    function openPopup(item, latlng) {
+      var where = latlng || itemLatLng(item);
+      if (!where) { where = item.leaves[item.leaves.length - 1].getBounds().getCenter(); }
       L.popup({maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]})
         .setLatLng(where).setContent(buildPopup(data, item)).openOn(map);
     }
@@ -453,6 +661,7 @@
           });
         });
         toAdd.forEach(function (leaf) { entry.group.addLayer(leaf); });
+        if (entry.pointCanvas) { entry.pointCanvas.redraw(); }
       });
       updateCounts();
     }
@@ -499,11 +708,12 @@
       });
       function choose(item) {
         if (!map.hasLayer(item.entry.group)) { setLayer(item.entry, true); }
-        var first = item.leaves[item.leaves.length - 1];
-        if (first.getLatLng) {
-          map.setView(first.getLatLng(), Math.max(map.getZoom(), 9));
+        var point = itemLatLng(item);
+        if (point) {
+          map.setView(point, Math.max(map.getZoom(), 9));
         } else {
-          map.fitBounds(first.getBounds(), {maxZoom: 10, padding: [40, 40]});
+          map.fitBounds(item.leaves[item.leaves.length - 1].getBounds(),
+            {maxZoom: 10, padding: [40, 40]});
         }
         openPopup(item, null);
       }
