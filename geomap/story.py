@@ -742,10 +742,10 @@ def build_story_html(
     <p id="story-year" class="story-year"></p>
     <h2 id="story-step-title" class="story-step-title"></h2>
     <div id="story-text" class="story-text"></div>
-    <h3 class="story-subhead">On the map</h3>
-    <ul id="story-legend" class="story-legend"></ul>
     <h3 class="story-subhead">Sources</h3>
     <ol id="story-citations" class="story-citations"></ol>
+    <h3 class="story-subhead">On the map</h3>
+    <ul id="story-legend" class="story-legend"></ul>
     <p id="story-attribution" class="story-attribution"></p>
   </section>
 </main>

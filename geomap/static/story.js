@@ -130,7 +130,7 @@
         items.push({ id: props.id, layer: layer, isPoint: feature.geometry &&
           /Point$/.test(feature.geometry.type), name: props.name, start: start });
         if (props.name) {
-          layer.bindTooltip(el("span", null, props.name), { direction: "top" });
+          layer.bindTooltip(el("span", null, props.name), { direction: "auto" });
         }
       }
     });
@@ -144,7 +144,7 @@
     if (tip && tip.options.permanent === permanent) { return; }
     item.layer.unbindTooltip();
     item.layer.bindTooltip(el("span", null, item.name),
-      { direction: "top", permanent: permanent });
+      { direction: "auto", permanent: permanent });
   }
 
   function setHighlight(name, highlight) {
