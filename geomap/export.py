@@ -633,7 +633,7 @@ def _write_gpkg(layers: list[_Layer], tmp: Path, stem: str | None, result: Expor
 
 def _add_layer_styles(path: Path, rows: list[tuple[str, str, str, str, str]]) -> None:
     """Add QGIS's ``layer_styles`` table with one default style per layer."""
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     con = sqlite3.connect(path)
     try:
         with con:

@@ -18,7 +18,7 @@ from geomap.export import FORMATS
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def export_command(layers: tuple[str, ...], fmt: str | None, path: str, overwrite: bool,
                    zip_: bool, quiet: bool) -> None:
-    r"""Export LAYERS (curated layer names or layer files; all curated layers when none).
+    """Export LAYERS (curated layer names or layer files; all curated layers when none).
 
     \b
     Formats:
@@ -33,7 +33,7 @@ def export_command(layers: tuple[str, ...], fmt: str | None, path: str, overwrit
     Examples:
       geomap export --format gpkg -o out/geomap.gpkg
       geomap export mines bri_sites --format shp -o out/shapes.zip
-    """
+    """  # noqa: D301 - click's \b keeps these blocks as written
     from geomap.export import write_layers
 
     result = write_layers(list(layers), path, format=fmt,
