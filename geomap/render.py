@@ -368,12 +368,17 @@ def _user_layer(
     props_frame = gdf.drop(columns=gdf.geometry.name)
     columns = [str(c) for c in props_frame.columns]
     bbox = [math.inf, math.inf, -math.inf, -math.inf]
+    if len(geoms) and (shapely.get_type_id(geoms) == 0).all():  # points: skip GeoJSON text
+        xy = shapely.get_coordinates(geoms).tolist()
+        geometries = ({"type": "Point", "coordinates": c} for c in xy)
+    else:
+        geometries = (json.loads(text) for text in shapely.to_geojson(geoms))
     rows = []
-    for geom_json, values in zip(
-        shapely.to_geojson(geoms), props_frame.itertuples(index=False, name=None), strict=True
+    for geometry, values in zip(
+        geometries, props_frame.itertuples(index=False, name=None), strict=True
     ):
         props = {key: _jsonable(value) for key, value in zip(columns, values, strict=True)}
-        rows.append(_feature_row(json.loads(geom_json), props, digits, bbox))
+        rows.append(_feature_row(geometry, props, digits, bbox))
     kinds = sorted(set(gdf.geom_type.str.replace("Multi", "")))
     style = _style("user", None, USER_STYLES[(number - 1) % len(USER_STYLES)])
     return {
