@@ -264,6 +264,13 @@ def write_layers(
             os.replace(source, final)
         result.files = [final for _, final in moves]
         return result
+    except ExportError as exc:
+        message = str(exc)
+        head, sep, rest = message.partition(": ")
+        if sep and not message.startswith(str(path)) and "/" not in head and Path(head).suffix:
+            # name the user's output, not the temporary file
+            message = f"{path}: {rest}" if head == path.name else f"{path} ({head}): {rest}"
+        raise ExportError(message) from None
     except GeomapError:
         raise
     except OSError as exc:
