@@ -789,10 +789,13 @@ def _inside_local(
     whole_area, _ = _geodesic_area_perimeter(whole_geoms)
     with np.errstate(invalid="ignore", divide="ignore"):
         fraction = np.where(lines, inner_len / whole_len, inner_area / whole_area)
+    # Lines and polygons that only touch the region (a shared edge, a corner) are not inside.
+    keep = ~(lines & ~(inner_len > 0)) & ~(np.isin(kinds, (3, 6)) & ~(inner_area > 0))
+    rows, clipped = rows[keep], clipped[keep]
     out = gdf.iloc[rows].copy()
-    out["length_m"] = inner_len
-    out["area_km2"] = inner_area / 1e6
-    out["fraction_inside"] = np.where(np.isfinite(fraction), fraction, np.nan)
+    out["length_m"] = inner_len[keep]
+    out["area_km2"] = inner_area[keep] / 1e6
+    out["fraction_inside"] = np.where(np.isfinite(fraction), fraction, np.nan)[keep]
     geometry = geopandas.GeoSeries(clipped, index=out.index, crs="EPSG:4326")
     return out.set_geometry(geometry.rename(out.geometry.name))
 

@@ -479,3 +479,12 @@ def test_far_away_points_anywhere_on_earth_match_geod():
     result = nearest(frame([shapely.Point(c) for c in cities]), frame([WIDE_LINE]))
     for (lon, lat), got in zip(cities, result["distance_m"], strict=True):
         assert got == pytest.approx(brute_distance(lon, lat, WIDE_LINE), rel=1e-3)
+
+
+def test_inside_leaves_out_features_that_only_touch_the_region():
+    region = shapely.box(68, 37, 70, 39)
+    neighbours = frame([shapely.box(70, 37, 72, 39), shapely.box(69, 38, 71, 40),
+                        shapely.LineString([(70, 36), (71, 36), (70, 37.5)])])
+    result = inside(neighbours, frame([region]))
+    assert list(result["id"]) == ["f1"]  # f0 shares an edge, f2 touches at one point
+    assert result["fraction_inside"].iloc[0] == pytest.approx(0.25, rel=0.02)
