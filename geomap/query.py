@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNITS",
     "as_layer",
+    "densify",
     "inside",
     "intersecting",
     "measure",
@@ -645,8 +646,10 @@ def within_distance(
 
     Examples
     --------
+    Chinese-funded posts within 20 km of the Afghan border, nearest first, with their sources:
+
     >>> posts = within_distance("chinese_security_sites", "tajik_afghan_border", "20km")
-    ... # doctest: +SKIP
+    >>> posts[["id", "distance_m", "precision", "sources"]]  # doctest: +SKIP
     """
     metres = parse_distance(distance)
     prepared = _build_target(target, "target")
