@@ -356,11 +356,12 @@ def _build_target(target: Any, role: str) -> _Target:
     _require_geometry(gdf, label)
     geoms = shapely.force_2d(np.asarray(gdf.geometry.array, dtype=object))
     keep = _valid(geoms)
-    geoms = geoms[keep]
-    west, south, east, north = shapely.total_bounds(geoms)
+    dense = densify(geoms[keep])
+    # Bounds of the densified target: long geodesic edges bulge beyond their end points.
+    west, south, east, north = shapely.total_bounds(dense)
     lon0, lat0 = (west + east) / 2.0, (south + north) / 2.0
     forward, _ = _transformers(round(lon0, 6), round(lat0, 6))
-    projected = _project(densify(geoms), forward)
+    projected = _project(dense, forward)
     coords = shapely.get_coordinates(projected)
     rho = float(np.hypot(coords[:, 0], coords[:, 1]).max()) + _MAX_EDGE_M
     names = gdf["name"].astype(object).to_numpy()[keep] if "name" in gdf.columns else None

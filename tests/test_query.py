@@ -488,3 +488,15 @@ def test_inside_leaves_out_features_that_only_touch_the_region():
     result = inside(neighbours, frame([region]))
     assert list(result["id"]) == ["f1"]  # f0 shares an edge, f2 touches at one point
     assert result["fraction_inside"].iloc[0] == pytest.approx(0.25, rel=0.02)
+
+
+def test_points_near_the_bulge_of_a_long_geodesic_edge_are_found():
+    # A 40°-long edge along 60°N bulges 1.5° north of its end points.
+    edge = frame([shapely.LineString([(40, 60), (80, 60)])])
+    mid_lon, mid_lat = GEOD.npts(40, 60, 80, 60, 1)[0]
+    assert mid_lat > 61.5  # 170 km north of the end points
+    probe = frame([shapely.Point(mid_lon, mid_lat + 0.05)])
+    result = within_distance(probe, edge, "10km")
+    assert len(result) == 1
+    assert result["distance_m"].iloc[0] == pytest.approx(
+        brute_distance(mid_lon, mid_lat + 0.05, edge.geometry.iloc[0]), rel=1e-3)
