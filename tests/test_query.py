@@ -186,18 +186,20 @@ def test_within_distance_is_exactly_the_nearest_rows_under_the_limit():
     assert len(result) > 100
 
 
-def test_within_distance_uses_the_cell_filter_on_many_points_without_losing_any():
+@pytest.mark.parametrize("shape", [WIDE_LINE, WIDE_POLYGON], ids=["line", "polygon"])
+def test_within_distance_uses_the_cell_filter_on_many_points_without_losing_any(shape):
     # More than 20,000 points switch on the grid pre-filter; the answer must not change.
     points = random_points(40_000, seed=6, bbox=(64.0, 35.0, 76.0, 41.5))
-    line = frame([WIDE_LINE])
-    result = within_distance(points, line, "20km")
-    small = [within_distance(points.iloc[i : i + 10_000], line, "20km")
+    target = frame([shape])
+    result = within_distance(points, target, "20km")
+    small = [within_distance(points.iloc[i : i + 10_000], target, "20km")
              for i in range(0, 40_000, 10_000)]
     assert sorted(result.index) == sorted(np.concatenate([r.index for r in small]))
+    assert len(result) > 1000
     sample = result.sample(25, random_state=0)
     for lon, lat, got in zip(sample.geometry.x, sample.geometry.y, sample["distance_m"],
                              strict=True):
-        assert got == pytest.approx(brute_distance(lon, lat, WIDE_LINE), rel=1e-3, abs=1.0)
+        assert got == pytest.approx(brute_distance(lon, lat, shape), rel=1e-3, abs=1.0)
 
 
 def test_results_keep_every_column_including_sources_and_precision():
