@@ -79,7 +79,7 @@ def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, ou
     # layer control grouped by theme, in catalog.THEMES order
     themes = page.locator(".geomap-layers fieldset legend").all_text_contents()
     present = [title for key, title in catalog.THEMES.items() if catalog.list_layers(key)]
-    assert themes == ["Background tiles"] + present
+    assert themes == present + ["Background tiles"]
     page.screenshot(path=str(output_dir / "map_full.png"), full_page=True)
 
 

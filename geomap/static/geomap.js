@@ -875,7 +875,7 @@
         });
         body.appendChild(set);
       });
-      body.insertBefore(tiles, body.firstChild);
+      body.appendChild(tiles);  // online extras last: the offline layers come first
       return box;
     }).addTo(map);
 
@@ -886,6 +886,7 @@
       var list = el("ul");
       var anyApproxPoint = false, anyApproxShape = false;
       state.entries.forEach(function (entry) {
+        if (entry.theme === "context") { return; }  // the basemap explains itself
         var li = el("li");
         li.appendChild(swatch(entry));
         li.appendChild(el("span", null, entry.title));
