@@ -1085,6 +1085,36 @@ _CSVT = {"string": "String", "integer": "Integer64", "real": "Real", "boolean": 
          "date": "Date", "datetime": "DateTime", "json": "String"}
 
 
+def _wkt(geom: Any) -> str:
+    """Return the WKT of ``geom`` with every coordinate exact (shortest round-trip repr).
+
+    GEOS's WKT writer keeps 16 significant digits and so may change the last bit of a
+    coordinate; CSV is text, so geomap writes the numbers itself.
+    """
+    def seq(coords: Iterable[tuple[float, ...]]) -> str:
+        return "(" + ", ".join(" ".join(repr(float(c)) for c in xy) for xy in coords) + ")"
+
+    def rings(polygon: Any) -> str:
+        return "(" + ", ".join(seq(r.coords) for r in [polygon.exterior, *polygon.interiors]) + ")"
+
+    kind = geom.geom_type
+    if geom.is_empty:
+        return f"{kind.upper()} EMPTY"
+    if kind == "Point":
+        return f"POINT {seq(geom.coords)}"
+    if kind == "LineString" or kind == "LinearRing":
+        return f"LINESTRING {seq(geom.coords)}"
+    if kind == "Polygon":
+        return f"POLYGON {rings(geom)}"
+    if kind == "MultiPoint":
+        return "MULTIPOINT (" + ", ".join(seq(p.coords) for p in geom.geoms) + ")"
+    if kind == "MultiLineString":
+        return "MULTILINESTRING (" + ", ".join(seq(line.coords) for line in geom.geoms) + ")"
+    if kind == "MultiPolygon":
+        return "MULTIPOLYGON (" + ", ".join(rings(p) for p in geom.geoms) + ")"
+    return "GEOMETRYCOLLECTION (" + ", ".join(_wkt(part) for part in geom.geoms) + ")"
+
+
 def _csv_value(value: Any, kind: str) -> str:
     if _is_null(value):
         return ""
@@ -1107,7 +1137,6 @@ def _csv_fragile(text: str) -> bool:
 def _write_csv(layers: list[_Layer], tmp: Path, stem: str | None, result: ExportResult):
     import csv
 
-    import shapely
 
     written = []
     for lay in layers:
@@ -1131,8 +1160,8 @@ def _write_csv(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
                     empty = geom is None or geom.is_empty
                     geo = ["", ""] if empty else [repr(geom.x), repr(geom.y)]
                 else:
-                    geo = [shapely.to_wkt(_orient(geom), rounding_precision=-1, trim=True)
-                           if geom is not None and not geom.is_empty else ""]
+                    geo = [_wkt(_orient(geom)) if geom is not None and not geom.is_empty
+                           else ""]
                 writer.writerow(geo + [_csv_value(props[spec["name"]].iloc[row], spec["type"])
                                        for spec in fields])
         csvt = tmp / f"{name}.csvt"
