@@ -359,3 +359,38 @@ def test_geomap_map_in_a_real_process(tmp_path):
     data = payload((tmp_path / "m.html").read_text(encoding="utf-8"))
     assert data["title"] == "Process test"
     assert len(data["layers"]) == len(catalog.layer_names())
+
+
+# ------------------------------------------------------------------------------------- assets
+
+
+def test_json_for_script_is_plain_json_with_nothing_html_can_see():
+    from geomap import assets
+
+    value = {"a": "</script><!-- & \u2028\u2029 <b>", "n": [1, 2.5, None, True], "é": "ü"}
+    text = assets.json_for_script(value)
+    assert json.loads(text) == value
+    for char in "<>&\u2028\u2029":
+        assert char not in text
+    with pytest.raises(RenderError, match="cannot embed"):
+        assets.json_for_script({"x": float("nan")})
+
+
+def test_inline_tags_cannot_be_closed_early():
+    from geomap import assets
+
+    tag = assets.script_tag('var s = "</script><script>alert(1)</script>"; // <!--')
+    assert tag.count("</script>") == 1 and tag.endswith("</script>")
+    assert "<!--" not in tag
+    style = assets.style_tag("a::after { content: '</style><script>x</script>'; }")
+    assert style.count("</style>") == 1 and "</script>" not in style
+
+
+def test_leaflet_comes_inline_with_its_licence_and_images():
+    from geomap import assets
+
+    js, css = assets.leaflet_js(), assets.leaflet_css()
+    assert "Leaflet 1.9.4" in js and "Vladimir Agafonkin" in js  # BSD notice kept
+    assert "sourceMappingURL" not in js
+    assert "url(images/" not in css and css.count("data:image/png;base64,") >= 3
+    assert "data:image/png;base64," in js  # default marker icons, no image folder needed
