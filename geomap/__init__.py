@@ -13,6 +13,7 @@ from geomap.errors import (
     LayerValidationError,
     QueryError,
     RenderError,
+    StoryError,
 )
 from geomap.readers import read_file
 from geomap.schema import check_layer, validate_layer
@@ -53,6 +54,7 @@ __all__ = [
     "LayerValidationError",
     "QueryError",
     "RenderError",
+    "StoryError",
     "__version__",
     "check_layer",
     "inside",

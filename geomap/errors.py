@@ -8,6 +8,7 @@ The tree follows the data model, so callers can catch as broadly or as narrowly 
     ├── LayerValidationError (ValueError)  a layer that breaks the schema; carries ``.problems``
     ├── QueryError (ValueError)            a query that cannot be answered as asked
     ├── RenderError (ValueError)           a map or picture that cannot be drawn as asked
+    ├── StoryError (ValueError)            a story file that breaks the format; ``.problems``
     └── ExportError (OSError)              a layer that cannot be written
 
 Every message is one line naming the file or layer and the problem; the CLI prints it and exits
@@ -24,6 +25,7 @@ __all__ = [
     "LayerValidationError",
     "QueryError",
     "RenderError",
+    "StoryError",
 ]
 
 
@@ -61,6 +63,16 @@ class QueryError(GeomapError, ValueError):
 
 class RenderError(GeomapError, ValueError):
     """A map, story or picture that cannot be drawn as asked."""
+
+
+class StoryError(GeomapError, ValueError):
+    """A story file that cannot be read or breaks the story format; ``problems`` lists all."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [message])
 
 
 class ExportError(GeomapError, OSError):

@@ -32,23 +32,31 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from geomap.errors import RenderError
+from geomap.errors import RenderError, StoryError  # StoryError: re-exported here
 
 if TYPE_CHECKING:
     import geopandas
 
 __all__ = [
+    "BACKGROUND",
     "DEFAULT_STORY",
+    "FOCUS_COUNTRY",
+    "STORY_ADJUSTMENTS",
+    "SYMBOLS",
     "Citation",
     "Step",
     "Story",
     "StoryError",
     "View",
     "build_story_html",
+    "category_legend",
     "default_story_path",
+    "layer_frame",
+    "layer_style",
     "load_story",
     "render_story",
     "story_problems",
+    "symbol_name",
 ]
 
 #: Name that stands for the story shipped with geomap wherever a story file is expected.
@@ -64,16 +72,6 @@ _STORY_KEYS = ("title", "description", "base_layers", "tiles", "steps")
 _STEP_KEYS = ("title", "year", "text", "layers", "highlight", "view", "citations")
 _CITATION_KEYS = ("citation", "seed", "locator", "quote", "url")
 _VIEW_KEYS = ("bounds", "center", "zoom")
-
-
-class StoryError(RenderError):
-    """A story file that cannot be read or breaks the story format; ``problems`` lists all."""
-
-    exit_code = 1
-
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = list(problems or [message])
 
 
 @dataclass(frozen=True)
@@ -526,43 +524,162 @@ def _build(data: dict, source: str) -> Story:
 
 # --------------------------------------------------------------------------- page
 
-#: Okabe-Ito colours (colour-blind safe) and marker shapes, by layer name; shapes keep layers
-#: apart for readers who cannot tell the colours apart.
-STORY_STYLES: dict[str, dict[str, Any]] = {
-    "countries": {"color": "#555555", "fill": "#ebe6d8", "weight": 1.5, "fill_opacity": 1,
-                  "focus": "country-tj", "focus_fill": "#ffffff"},
-    "gbao": {"color": "#56B4E9", "fill": "#56B4E9", "weight": 2, "fill_opacity": 0.12},
-    "wakhan_corridor": {"color": "#009E73", "fill": "#009E73", "weight": 2, "dash": "6 4",
-                        "fill_opacity": 0.15},
-    "ceded_territory_2011": {"color": "#CC79A7", "fill": "#CC79A7", "weight": 3,
-                             "fill_opacity": 0.45},
-    "tajik_afghan_border": {"color": "#000000", "weight": 4, "dash": "10 6"},
-    "tajik_china_border": {"color": "#D55E00", "weight": 4, "dash": "2 6"},
-    "chinese_security_sites": {"color": "#D55E00", "shape": "triangle"},
-    "joint_exercises": {"color": "#CC79A7", "shape": "star"},
-    "russian_military": {"color": "#0072B2", "shape": "square"},
-    "mines": {"color": "#E69F00", "shape": "diamond"},
-    "bri_highways": {"color": "#009E73", "weight": 4},
-    "bri_sites": {"color": "#009E73", "shape": "circle"},
+#: Basemap country drawn as the focus of every story and picture (as ``HOME_COUNTRY`` on the
+#: main map): lighter than its neighbours and with a heavier outline.
+FOCUS_COUNTRY = "TJ"
+
+#: Story page and pictures draw every curated layer with its catalog record's ``style`` (the
+#: colours, fills, dashes and symbols of the main map and of the QGIS ``.qml`` files). These are
+#: the only changes, all for a projector seen from the back of a room:
+#:
+#: ``weight_factor``, ``min_weight``
+#:     lines and outlines 1.5 times as heavy as on the main map, at least 2 px (dash patterns
+#:     are stretched alike so they keep their look);
+#: ``marker``, ``marker_highlight``
+#:     point symbols 24 px across (the main map's 7-16 px vanish on a projector), highlighted
+#:     ones 40 px with a black outline;
+#: ``focus_fill``, ``focus_fill_opacity``, ``focus_weight``
+#:     the focus country filled as on the main map (near white, nearly opaque) and outlined
+#:     1.5 px heavier, so it stands out from its neighbours, which keep the catalog fill.
+STORY_ADJUSTMENTS: dict[str, Any] = {
+    "weight_factor": 1.5,
+    "min_weight": 2.0,
+    "marker": 24,
+    "marker_highlight": 40,
+    "focus_fill": "#fffdf4",
+    "focus_fill_opacity": 0.95,
+    "focus_weight": 1.5,
 }
+#: Colour behind the countries on the page and in pictures: darker than the neighbours' fill,
+#: so the translucent neighbours read darker than the near-white focus country.
+BACKGROUND = "#c3cfd9"
+#: Okabe-Ito colours and shapes, in turn, for layers without a catalog record (your own data).
 _FALLBACK_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 _SHAPES = ("circle", "square", "triangle", "diamond", "star")
+#: Point symbols the page and pictures can draw (as the main map's ``geomap.js``).
+SYMBOLS = ("circle", "square", "triangle", "diamond", "star", "cross", "hexagon")
 #: Feature properties copied into the page (shown as labels and tooltips via textContent).
-_PAGE_PROPERTIES = ("id", "name", "category", "start_date", "end_date", "status")
+_PAGE_PROPERTIES = ("id", "name", "category", "iso_a2", "start_date", "end_date", "status")
 
 
-def _layer_style(name: str, position: int, record: Any | None) -> dict[str, Any]:
-    if name in STORY_STYLES:
-        return dict(STORY_STYLES[name])
-    style = dict(getattr(record, "style", None) or {})
-    colour = _FALLBACK_COLOURS[position % len(_FALLBACK_COLOURS)]
-    return {
+def symbol_name(symbol: Any) -> str:
+    """Return the drawable point symbol for a style's ``symbol`` (as the main map reads it).
+
+    >>> symbol_name("Triangle"), symbol_name("rectangle"), symbol_name("polygon")
+    ('triangle', 'square', 'circle')
+    """
+    name = str(symbol or "circle").lower()
+    if name in SYMBOLS:
+        return name
+    for part, shape in (("tri", "triangle"), ("squ", "square"), ("rect", "square"),
+                        ("diam", "diamond"), ("rhomb", "diamond"), ("star", "star"),
+                        ("cross", "cross"), ("plus", "cross"), ("hex", "hexagon")):
+        if part in name:
+            return shape
+    return "circle"
+
+
+def _kind_of(geometry_type: str | None) -> str:
+    kind = str(geometry_type or "").replace("Multi", "")
+    return "point" if kind == "Point" else "line" if kind == "LineString" else "area"
+
+
+def layer_style(
+    name: str,
+    position: int = 0,
+    record: Any | None = None,
+    *,
+    kind: str | None = None,
+    style: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return how the story page and pictures draw a layer: its catalog style, adjusted.
+
+    Parameters
+    ----------
+    name
+        Layer name; its catalog record is looked up when ``record`` and ``style`` are None.
+    position
+        Place of the layer in the story, for the fallback colour and shape of a layer that
+        has no catalog style.
+    record
+        The layer's catalog record (:class:`geomap.catalog.LayerRecord`).
+    kind
+        ``"point"``, ``"line"`` or ``"area"``; defaults to the record's geometry type.
+    style
+        A catalog-style mapping to use instead of the record's (e.g. ``gdf.attrs["style"]``).
+
+    Returns
+    -------
+    dict
+        ``color`` (stroke), ``fill``, ``fill_opacity``, ``opacity``, ``weight``, ``dash``,
+        ``shape``, ``outline`` (point outline), ``category_shapes``, ``category_colors``,
+        ``marker``, ``marker_highlight`` and, for the basemap, ``focus`` (an ISO code),
+        ``focus_fill``, ``focus_fill_opacity`` and ``focus_weight``. Colours, fills, dashes
+        and symbols are the catalog's; see :data:`STORY_ADJUSTMENTS` for the rest.
+    """
+    if style is None and record is None:
+        from geomap import catalog
+        from geomap.errors import LayerNotFoundError
+
+        try:
+            record = catalog.get_layer(name)
+        except LayerNotFoundError:
+            record = None
+    raw: Mapping[str, Any] | None = style if style is not None else getattr(record, "style", None)
+    if kind is None:
+        kind = _kind_of(getattr(record, "geometry_type", None))
+    if not raw:
+        colour = _FALLBACK_COLOURS[position % len(_FALLBACK_COLOURS)]
+        raw = {"color": colour, "fill_color": colour, "weight": 2,
+               "symbol": _SHAPES[position % len(_SHAPES)]}
+    adjust = STORY_ADJUSTMENTS
+    colour = str(raw.get("color") or "#3388ff")
+    fill = str(raw.get("fill_color") or colour)
+    factor = float(adjust["weight_factor"])
+    weight = max(float(raw.get("weight", 2 if kind != "point" else 1)) * factor,
+                 float(adjust["min_weight"]))
+    dash_values = [float(x) for x in str(raw.get("dash_array") or "").replace(",", " ").split()]
+    dash = " ".join(f"{x * factor:g}" for x in dash_values) or None
+    result: dict[str, Any] = {
         "color": colour,
-        "fill": colour,
-        "weight": 3,
-        "shape": _SHAPES[position % len(_SHAPES)],
-        "dash": style.get("dash_array"),
+        "fill": fill,
+        "fill_opacity": float(raw.get("fill_opacity", 1.0 if kind == "point" else 0.3)),
+        "opacity": float(raw.get("opacity", 1.0)),
+        "weight": weight,
+        "dash": dash,
+        "shape": symbol_name(raw.get("symbol")),
+        # as the main map: a marker filled with its stroke colour gets a dark outline
+        "outline": "#222222" if colour.lower() == fill.lower() else colour,
+        "category_shapes": {str(k): symbol_name(v)
+                            for k, v in (raw.get("category_symbols") or {}).items()},
+        "category_colors": {str(k): str(v)
+                            for k, v in (raw.get("category_colors") or {}).items()},
+        "marker": adjust["marker"],
+        "marker_highlight": adjust["marker_highlight"],
     }
+    if kind == "area" and getattr(record, "theme", None) == "context":
+        result.update(focus=FOCUS_COUNTRY, focus_fill=adjust["focus_fill"],
+                      focus_fill_opacity=adjust["focus_fill_opacity"],
+                      focus_weight=adjust["focus_weight"])
+    return result
+
+
+def category_legend(style: Mapping[str, Any], categories: Any) -> list[dict[str, str]]:
+    """Return ``{category, label, shape, fill}`` of each class of a layer drawn by category.
+
+    Only categories present in ``categories`` (a layer's ``category`` values) that the style
+    gives their own shape or colour are listed, sorted by label.
+    """
+    from geomap.schema import CATEGORIES
+
+    shapes, colours = style.get("category_shapes") or {}, style.get("category_colors") or {}
+    present = {str(c) for c in categories if isinstance(c, str)}
+    return sorted(
+        ({"category": c, "label": CATEGORIES.get(c, c.replace("_", " ").capitalize()),
+          "shape": shapes.get(c, style["shape"]), "fill": colours.get(c, style["fill"])}
+         for c in present if c in shapes or c in colours),
+        key=lambda item: item["label"],
+    )
 
 
 def _layer_payload(
@@ -580,12 +697,18 @@ def _layer_payload(
         # 5 decimals (about 1 m) is finer than any source; keeps the page small
         feature["geometry"] = _round_geometry(feature["geometry"])
     kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
+    kind = "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area"
+    # your own layers (layer_data) have no catalog record: their attrs["style"] or a fallback
+    own = None if record is not None else dict(gdf.attrs.get("style") or {})
+    style = layer_style(name, position, record, kind=kind, style=own)
+    categories = gdf["category"] if "category" in gdf and kind == "point" else []
     return {
         "name": name,
         "title": title,
         "attribution": attribution,
-        "kind": "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area",
-        "style": _layer_style(name, position, record),
+        "kind": kind,
+        "style": style,
+        "categories": category_legend(style, categories),
         "features": features,
     }
 
@@ -612,11 +735,6 @@ def layer_frame(
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     return gdf, title, attribution, record
-
-
-def layer_style(name: str, position: int = 0, record: Any | None = None) -> dict[str, Any]:
-    """Return the colour-blind safe story style of a layer (colour, fill, weight, dash, shape)."""
-    return _layer_style(name, position, record)
 
 
 def _round_geometry(geom: dict | None) -> dict | None:
@@ -711,6 +829,7 @@ def build_story_html(
         "title": story.title,
         "description": story.description,
         "tiles": story.tiles,
+        "background": BACKGROUND,
         "layers": payload_layers,
         "steps": [_step_payload(story, n, payload_layers) for n in range(1, len(story.steps) + 1)],
     }

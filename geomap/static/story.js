@@ -28,45 +28,73 @@
 
   /* ------------------------------------------------------------------ marker shapes */
 
+  // Each layer's style is its catalog style (colours, fills, dashes, symbols: the same as the
+  // main map), with heavier lines and bigger markers for a projector (see story.py).
+  function regular(n, radius, turn) {
+    var pts = [];
+    for (var i = 0; i < n; i++) {
+      var a = turn + 2 * Math.PI * i / n;
+      pts.push((12 + radius * Math.cos(a)).toFixed(2) + "," + (12 + radius * Math.sin(a)).toFixed(2));
+    }
+    return pts.join(" ");
+  }
+
+  function polygon(points) {
+    var p = document.createElementNS(SVG, "polygon");
+    p.setAttribute("points", points);
+    return p;
+  }
+
   var SHAPES = {
-    circle: function (g) { var c = document.createElementNS(SVG, "circle");
+    circle: function () { var c = document.createElementNS(SVG, "circle");
       c.setAttribute("cx", "12"); c.setAttribute("cy", "12"); c.setAttribute("r", "8"); return c; },
     square: function () { var r = document.createElementNS(SVG, "rect");
       r.setAttribute("x", "4.5"); r.setAttribute("y", "4.5");
       r.setAttribute("width", "15"); r.setAttribute("height", "15"); return r; },
-    triangle: function () { var p = document.createElementNS(SVG, "polygon");
-      p.setAttribute("points", "12,2.5 22,20.5 2,20.5"); return p; },
-    diamond: function () { var p = document.createElementNS(SVG, "polygon");
-      p.setAttribute("points", "12,1.5 22.5,12 12,22.5 1.5,12"); return p; },
-    star: function () { var p = document.createElementNS(SVG, "polygon");
-      p.setAttribute("points",
-        "12,1.5 14.8,8.9 22.5,9.2 16.4,14 18.6,21.5 12,17.2 5.4,21.5 7.6,14 1.5,9.2 9.2,8.9");
-      return p; }
+    triangle: function () { return polygon("12,2.5 22,20.5 2,20.5"); },
+    diamond: function () { return polygon("12,1.5 22.5,12 12,22.5 1.5,12"); },
+    star: function () { return polygon(
+      "12,1.5 14.8,8.9 22.5,9.2 16.4,14 18.6,21.5 12,17.2 5.4,21.5 7.6,14 1.5,9.2 9.2,8.9"); },
+    hexagon: function () { return polygon(regular(6, 9.5, 0)); },
+    cross: function () { return polygon(
+      "8.5,2 15.5,2 15.5,8.5 22,8.5 22,15.5 15.5,15.5 15.5,22 8.5,22 8.5,15.5 2,15.5 2,8.5 8.5,8.5"); }
   };
 
-  function shapeSvg(style, size, highlighted) {
+  /** The shape and fill of one point: its category's, else the layer's. */
+  function pointLook(style, category) {
+    return {
+      shape: (style.category_shapes || {})[category] || style.shape,
+      fill: (style.category_colors || {})[category] || style.fill
+    };
+  }
+
+  function shapeSvg(style, size, highlighted, look) {
+    look = look || { shape: style.shape, fill: style.fill };
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("width", String(size));
     svg.setAttribute("height", String(size));
     svg.setAttribute("aria-hidden", "true");
-    var make = SHAPES[style.shape] || SHAPES.circle;
+    var make = SHAPES[look.shape] || SHAPES.circle;
     var shape = make();
-    shape.setAttribute("fill", style.color);
-    shape.setAttribute("stroke", highlighted ? "#000000" : "#ffffff");
+    shape.setAttribute("fill", look.fill);
+    shape.setAttribute("fill-opacity", String(style.fill_opacity === undefined ? 1 :
+      Math.max(style.fill_opacity, 0.6)));
+    shape.setAttribute("stroke", highlighted ? "#000000" : (style.outline || "#222222"));
     shape.setAttribute("stroke-width", highlighted ? "2.5" : "1.5");
+    shape.setAttribute("stroke-linejoin", "round");
     svg.appendChild(shape);
     return svg;
   }
 
-  function lineSwatch(style) {
+  function lineSwatch(style, area) {
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 36 24");
     svg.setAttribute("width", "36");
     svg.setAttribute("height", "24");
     svg.setAttribute("aria-hidden", "true");
     var item;
-    if (style.fill && style.fill_opacity !== undefined) {
+    if (area) {
       item = document.createElementNS(SVG, "rect");
       item.setAttribute("x", "3"); item.setAttribute("y", "3");
       item.setAttribute("width", "30"); item.setAttribute("height", "18");
@@ -78,14 +106,30 @@
       item.setAttribute("x2", "34"); item.setAttribute("y2", "12");
     }
     item.setAttribute("stroke", style.color);
-    item.setAttribute("stroke-width", String(Math.min(style.weight || 3, 5)));
+    item.setAttribute("stroke-opacity", String(style.opacity));
+    item.setAttribute("stroke-width", String(Math.min(style.weight, 5)));
     if (style.dash) { item.setAttribute("stroke-dasharray", style.dash); }
     svg.appendChild(item);
     return svg;
   }
 
+  /** Leaflet path options of a line or area feature, before any highlight. */
+  function pathStyle(info, props) {
+    var style = info.style;
+    // the focus country (Tajikistan in the basemap): lighter fill, heavier outline
+    var focus = style.focus && (props || {}).iso_a2 === style.focus;
+    return {
+      color: style.color, opacity: style.opacity, dashArray: style.dash || null,
+      weight: focus ? style.weight + style.focus_weight : style.weight,
+      fill: info.kind === "area",
+      fillColor: focus ? style.focus_fill : style.fill,
+      fillOpacity: focus ? style.focus_fill_opacity : style.fill_opacity
+    };
+  }
+
   /* ------------------------------------------------------------------ the map */
 
+  document.getElementById("story-map").style.background = data.background;
   var map = L.map("story-map", {
     keyboard: false,          // the arrow keys move between steps, not the map
     zoomSnap: 0.25,
@@ -107,20 +151,12 @@
     var items = [];
     featureLayers[name] = items;
     var group = L.geoJSON({ type: "FeatureCollection", features: info.features }, {
-      style: function (feature) {
-        // "focus": one feature (Tajikistan in the basemap) drawn lighter than its neighbours
-        var focus = style.focus && (feature.properties || {}).id === style.focus;
-        return {
-          color: style.color, weight: style.weight || 3, dashArray: style.dash || null,
-          fillColor: focus ? style.focus_fill : (style.fill || style.color),
-          fillOpacity: style.fill_opacity !== undefined ? style.fill_opacity :
-            (info.kind === "area" ? 0.2 : 0),
-          opacity: 1
-        };
-      },
+      style: function (feature) { return pathStyle(info, feature.properties); },
       pointToLayer: function (feature, latlng) {
-        var icon = L.divIcon({ className: "story-marker", html: shapeSvg(style, 24, false),
-          iconSize: [24, 24], iconAnchor: [12, 12] });
+        var size = style.marker;
+        var look = pointLook(style, (feature.properties || {}).category);
+        var icon = L.divIcon({ className: "story-marker", html: shapeSvg(style, size, false, look),
+          iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
         return L.marker(latlng, { icon: icon, keyboard: false });
       },
       onEachFeature: function (feature, layer) {
@@ -128,7 +164,7 @@
         var start = /^\d{4}/.test(props.start_date || "") ?
           parseInt(props.start_date.slice(0, 4), 10) : null;
         items.push({ id: props.id, layer: layer, isPoint: feature.geometry &&
-          /Point$/.test(feature.geometry.type), name: props.name, start: start });
+          /Point$/.test(feature.geometry.type), name: props.name, start: start, props: props });
         if (props.name) {
           layer.bindTooltip(el("span", null, props.name), { direction: "auto" });
         }
@@ -148,30 +184,35 @@
   }
 
   function setHighlight(name, highlight) {
-    var style = data.layers[name].style;
+    var info = data.layers[name];
+    var style = info.style;
     var any = highlight.length > 0;
     // name labels only when few features are highlighted; the panel always lists them
     var labels = highlight.length <= 3;
     featureLayers[name].forEach(function (item) {
       var on = highlight.indexOf(item.id) >= 0;
       if (item.isPoint) {
-        var size = on ? 40 : 24;
+        var size = on ? style.marker_highlight : style.marker;
         item.layer.setIcon(L.divIcon({
           className: "story-marker" + (on ? " story-marker-highlight" : ""),
-          html: shapeSvg(style, size, on), iconSize: [size, size],
-          iconAnchor: [size / 2, size / 2] }));
+          html: shapeSvg(style, size, on, pointLook(style, item.props.category)),
+          iconSize: [size, size], iconAnchor: [size / 2, size / 2] }));
         item.layer.setOpacity(any && !on ? 0.55 : 1);
         item.layer.setZIndexOffset(on ? 1000 : 0);
         label(item, on && labels);
       } else {
-        var area = data.layers[name].kind === "area";
-        var fill = style.fill_opacity !== undefined ? style.fill_opacity : (area ? 0.2 : 0);
-        item.layer.setStyle({
-          weight: on ? (style.weight || 3) + (area ? 2 : 4) : (style.weight || 3),
-          color: on ? "#000000" : style.color,
-          opacity: any && !on ? 0.6 : 1,
-          fillOpacity: on && area ? Math.max(fill, 0.55) : fill
-        });
+        // highlight emphasis: black and heavier; the rest of the layer a little faded
+        var area = info.kind === "area";
+        var look = pathStyle(info, item.props);
+        if (on) {
+          look.weight += area ? 2 : 4;
+          look.color = "#000000";
+          look.opacity = 1;
+          if (area) { look.fillOpacity = Math.max(look.fillOpacity, 0.55); }
+        } else if (any) {
+          look.opacity = Math.min(look.opacity, 0.6);
+        }
+        item.layer.setStyle(look);
         if (on) { item.layer.bringToFront(); }
         label(item, on && labels);
       }
@@ -240,8 +281,19 @@
       var li = el("li", "story-legend-item");
       li.setAttribute("data-layer", name);
       li.appendChild(info.kind === "point" ? shapeSvg(info.style, 24, false)
-        : lineSwatch(info.style));
+        : lineSwatch(info.style, info.kind === "area"));
       li.appendChild(el("span", null, info.title));
+      if ((info.categories || []).length) {
+        // a layer drawn by category: one symbol per category, as on the main map
+        var sub = el("ul", "story-legend-classes");
+        info.categories.forEach(function (c) {
+          var item = el("li", "story-legend-class");
+          item.appendChild(shapeSvg(info.style, 20, false, { shape: c.shape, fill: c.fill }));
+          item.appendChild(el("span", null, c.label));
+          sub.appendChild(item);
+        });
+        li.appendChild(sub);
+      }
       legend.appendChild(li);
     });
     var names = [];
@@ -258,7 +310,7 @@
     }
     if (names.length) {
       var li = el("li", "story-legend-item story-legend-highlight");
-      li.appendChild(shapeSvg({ color: "#ffffff", shape: "circle" }, 24, true));
+      li.appendChild(shapeSvg({ fill: "#ffffff", shape: "circle" }, 24, true));
       li.appendChild(el("span", null, "Highlighted: " + names.join("; ")));
       legend.appendChild(li);
     }
@@ -408,7 +460,7 @@
     svg.setAttribute("aria-label", "Map: " + step.title);
     var frame = document.createElementNS(SVG, "rect");
     frame.setAttribute("width", String(W)); frame.setAttribute("height", String(H));
-    frame.setAttribute("fill", "#eef4f8"); frame.setAttribute("stroke", "none");
+    frame.setAttribute("fill", data.background); frame.setAttribute("stroke", "none");
     svg.appendChild(frame);
     var clipId = "story-clip-" + step.number;
     var defs = document.createElementNS(SVG, "defs");
@@ -436,7 +488,7 @@
           if (kind === "Point") {
             var q = project(part);
             var size = on ? 30 : 18;
-            var icon = shapeSvg(style, size, on);
+            var icon = shapeSvg(style, size, on, pointLook(style, (f.properties || {}).category));
             icon.setAttribute("x", String(q[0] - size / 2));
             icon.setAttribute("y", String(q[1] - size / 2));
             clip.appendChild(icon);
@@ -444,14 +496,13 @@
           }
           var path = document.createElementNS(SVG, "path");
           path.setAttribute("d", kind === "Polygon" ? pathOf(part, true) : pathOf([part], false));
-          var focus = style.focus && (f.properties || {}).id === style.focus;
-          path.setAttribute("fill", kind !== "Polygon" ? "none" :
-            focus ? style.focus_fill : (style.fill || style.color));
-          path.setAttribute("fill-opacity", String(style.fill_opacity !== undefined ?
-            style.fill_opacity : 0.2));
-          path.setAttribute("stroke", on ? "#000000" : style.color);
-          path.setAttribute("stroke-width", String((style.weight || 3) + (on ? 3 : 0)));
-          if (style.dash) { path.setAttribute("stroke-dasharray", style.dash); }
+          var look = pathStyle(info, f.properties);
+          path.setAttribute("fill", kind !== "Polygon" ? "none" : look.fillColor);
+          path.setAttribute("fill-opacity", String(look.fillOpacity));
+          path.setAttribute("stroke", on ? "#000000" : look.color);
+          path.setAttribute("stroke-opacity", String(on ? 1 : look.opacity));
+          path.setAttribute("stroke-width", String(look.weight + (on ? 3 : 0)));
+          if (look.dashArray) { path.setAttribute("stroke-dasharray", look.dashArray); }
           clip.appendChild(path);
         });
       });
