@@ -290,13 +290,23 @@ def test_gpkg_layer_styles_are_qgis_default_styles(tmp_path):
     assert len(list(sld.iter("{http://www.opengis.net/sld}Rule"))) == 3
 
 
-def test_gpkg_geometries_are_valid_for_gdal(tmp_path):
-    path = write_layers([sites(), roads(), regions()], tmp_path / "geomap.gpkg").path
-    for layer in ("test_sites", "test_roads", "test_regions"):
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "kml", "geojson", "csv"])
+def test_geometries_are_valid_for_gdal(tmp_path, fmt):
+    for make in (sites, roads, regions):
+        gdf = make()
+        name = gdf.attrs["layer"]
+        result = write_layer(gdf, tmp_path / fmt / name, format=fmt)
+        source = main_file(result, FORMATS[fmt])
+        layer = name if fmt in ("gpkg", "kml") else source.stem
+        found = re.search(r"^Geometry Column = (\w+)", ogr_summary(source, layer)["text"], re.M)
+        column = found.group(1) if found else "GEOMETRY"
         out = run("ogrinfo", "-ro", "-dialect", "SQLite", "-sql",
-                  f"SELECT count(*) AS bad FROM {layer} WHERE geom IS NOT NULL "
-                  "AND NOT ST_IsValid(geom)", path)
-        assert "bad (Integer) = 0" in out, out
+                  f"SELECT count({column}) AS n, sum(CASE WHEN ST_IsValid({column}) = 1 "
+                  f"THEN 1 ELSE 0 END) AS valid FROM {layer}",
+                  source)
+        n = int(re.search(r"n \(Integer\) = (\d+)", out).group(1))
+        assert n == gdf.geometry.notna().sum()
+        assert f"valid (Integer) = {n}" in out, out
 
 
 def test_curated_style_in_gpkg_matches_shipped_qml(tmp_path):
