@@ -87,6 +87,9 @@ UNITS: dict[str, float] = {
 GEOD = Geod(ellps="WGS84")
 _R = 6_371_008.8  # mean Earth radius (m), only used to bound projection distortion
 _MAX_EDGE_M = 5_000.0  # longest edge left after geodesic densification
+#: Targets with more features than this are searched through an STRtree of the features
+#: instead of one vectorised pass per prepared feature.
+_LOOP_MAX_FEATURES = 16
 _DISTANCE = re.compile(
     r"^\s*([-+]?[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([+-]?[0-9]+))?\s*([a-zA-Z]*)\s*$"
 )
@@ -426,10 +429,15 @@ def _grid_mask(
     reach = limit * (1.0 + _eps(np.maximum(rho, target.rho) + limit)) + 1.0
     centres = shapely.points(px, py)
     nearest_cell = np.full(occupied.size, np.inf)
-    for geom in target.geoms:
-        shapely.prepare(geom)
-        ends = shapely.get_coordinates(shapely.shortest_line(geom, centres)).reshape(-1, 2, 2)
-        nearest_cell = np.minimum(nearest_cell, np.hypot(*(ends[:, 0] - ends[:, 1]).T))
+    if len(target.geoms) <= _LOOP_MAX_FEATURES:
+        for geom in target.geoms:
+            shapely.prepare(geom)
+            nearest_cell = np.minimum(nearest_cell, _nearest_pairs(geom, centres)[1])
+    else:
+        (i, _), d = shapely.STRtree(target.geoms).query_nearest(
+            centres, return_distance=True, all_matches=False
+        )
+        nearest_cell[i] = d
     keep_cell = nearest_cell - half <= reach
     return keep_cell[inverse_cell]
 
@@ -482,7 +490,6 @@ def _geodesic_distances(
     eps = _eps(np.maximum(rho_far, target.rho) + (limit or 0.0))
     local_best = np.full(idx.size, np.inf)
     local_target = np.full(idx.size, -1, dtype=np.int64)
-    best_proj = np.full(idx.size, np.inf)
     if limit is not None:
         # Projected distances overstate geodesic ones by at most eps: search a little wider.
         reach = limit * (1.0 + eps) + 1.0
@@ -491,10 +498,61 @@ def _geodesic_distances(
     else:
         reach = np.full(idx.size, np.inf)
         alive = np.ones(idx.size, dtype=bool)
-    for t, geom in enumerate(target.geoms):  # loops over target features only
+    if len(target.geoms) <= _LOOP_MAX_FEATURES:
+        pairs = _pairs_by_feature(src, pbounds, alive, reach, eps, target, limit is not None)
+    else:
+        pairs = _pairs_by_tree(src, alive, reach, eps, target)
+    s, t, ends, dproj = pairs
+    if s.size:
+        # Keep only pairs that may be the geodesic nearest, allowing for the distortion.
+        least = np.full(idx.size, np.inf)
+        np.minimum.at(least, s, dproj)
+        worth = (dproj <= reach[s]) & (dproj <= least[s] * (1.0 + eps[s]) + 1.0)
+        s, t, ends, dproj = s[worth], t[worth], ends[worth], dproj[worth]
+        tlon, tlat = inverse.transform(ends[:, 0, 0], ends[:, 0, 1])
+        if all_points:
+            slon, slat = lon[idx[s]], lat[idx[s]]
+        else:
+            slon, slat = inverse.transform(ends[:, 1, 0], ends[:, 1, 1])
+        _, _, dist = GEOD.inv(tlon, tlat, slon, slat)
+        dist[dproj == 0.0] = 0.0
+        order = np.lexsort((dist, s))
+        first_of, first = np.unique(s[order], return_index=True)
+        local_best[first_of] = dist[order][first]
+        local_target[first_of] = t[order][first]
+    if limit is not None:
+        local_best[local_best > limit] = np.inf
+        local_target[~np.isfinite(local_best)] = -1
+    best[idx] = local_best
+    best_target[idx] = local_target
+    return best, best_target
+
+
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _nearest_pairs(geoms: np.ndarray, others: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the nearest points of each pair ``(geoms[i], others[i])`` and their distance."""
+    ends = shapely.get_coordinates(shapely.shortest_line(geoms, others)).reshape(-1, 2, 2)
+    return ends, np.hypot(*(ends[:, 0] - ends[:, 1]).T)
+
+
+def _pairs_by_feature(
+    src: np.ndarray,
+    pbounds: np.ndarray,
+    alive: np.ndarray,
+    reach: np.ndarray,
+    eps: np.ndarray,
+    target: _Target,
+    limited: bool,
+) -> _Pairs:
+    """Return candidate (source, target) pairs, one vectorised pass per prepared feature."""
+    best_proj = np.full(src.size, np.inf)
+    found: list[tuple] = []
+    for t, geom in enumerate(target.geoms):  # loops over a few target features only
         shapely.prepare(geom)
         sub = np.flatnonzero(alive)
-        if limit is not None:
+        if limited:
             gx0, gy0, gx1, gy1 = shapely.bounds(geom)
             r, b = reach[sub], pbounds[sub]
             box = (b[:, 2] >= gx0 - r) & (b[:, 0] <= gx1 + r)
@@ -503,30 +561,39 @@ def _geodesic_distances(
         if sub.size == 0:
             continue
         # Nearest pair of points in the projection (zero length where the geometries meet).
-        ends = shapely.get_coordinates(shapely.shortest_line(geom, src[sub])).reshape(-1, 2, 2)
-        dproj = np.hypot(*(ends[:, 0] - ends[:, 1]).T)
-        # Only pairs that may beat the best so far (allowing for the projection's distortion).
+        ends, dproj = _nearest_pairs(geom, src[sub])
         worth = (dproj <= reach[sub]) & (dproj <= best_proj[sub] * (1.0 + eps[sub]) + 1.0)
         best_proj[sub] = np.minimum(best_proj[sub], dproj)
-        sub, ends = sub[worth], ends[worth]
-        if sub.size == 0:
-            continue
-        tlon, tlat = inverse.transform(ends[:, 0, 0], ends[:, 0, 1])
-        if all_points:
-            slon, slat = lon[idx[sub]], lat[idx[sub]]
-        else:
-            slon, slat = inverse.transform(ends[:, 1, 0], ends[:, 1, 1])
-        _, _, dist = GEOD.inv(tlon, tlat, slon, slat)
-        dist[dproj[worth] == 0.0] = 0.0
-        better = dist < local_best[sub]
-        local_best[sub[better]] = dist[better]
-        local_target[sub[better]] = t
-    if limit is not None:
-        local_best[local_best > limit] = np.inf
-        local_target[~np.isfinite(local_best)] = -1
-    best[idx] = local_best
-    best_target[idx] = local_target
-    return best, best_target
+        found.append((sub[worth], np.full(int(worth.sum()), t), ends[worth], dproj[worth]))
+    return _concat_pairs(found)
+
+
+def _pairs_by_tree(
+    src: np.ndarray, alive: np.ndarray, reach: np.ndarray, eps: np.ndarray, target: _Target
+) -> _Pairs:
+    """Return candidate (source, target) pairs found through an STRtree of the target."""
+    sub = np.flatnonzero(alive)
+    if sub.size == 0:
+        return _concat_pairs([])
+    tree = shapely.STRtree(target.geoms)
+    radius = reach[sub].copy()
+    unlimited = ~np.isfinite(radius)
+    if unlimited.any():
+        (i, _), d0 = tree.query_nearest(src[sub[unlimited]], return_distance=True,
+                                        all_matches=False)
+        rows = np.flatnonzero(unlimited)[i]
+        radius[rows] = d0 * (1.0 + eps[sub[rows]]) + 1.0
+    i, t = tree.query(src[sub], predicate="dwithin", distance=radius)
+    ends, dproj = _nearest_pairs(target.geoms[t], src[sub[i]])
+    return sub[i], t, ends, dproj
+
+
+def _concat_pairs(found: list[tuple]) -> _Pairs:
+    if not found:
+        return (np.array([], dtype=np.int64), np.array([], dtype=np.int64),
+                np.empty((0, 2, 2)), np.array([]))
+    s, t, ends, dproj = zip(*found, strict=True)
+    return np.concatenate(s), np.concatenate(t), np.concatenate(ends), np.concatenate(dproj)
 
 
 def _object_series(values: list, index) -> Any:

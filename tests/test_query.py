@@ -502,3 +502,36 @@ def test_points_near_the_bulge_of_a_long_geodesic_edge_are_found():
     assert len(result) == 1
     assert result["distance_m"].iloc[0] == pytest.approx(
         brute_distance(mid_lon, mid_lat + 0.05, edge.geometry.iloc[0]), rel=1e-3)
+
+
+@pytest.mark.parametrize("limit", [None, "40km"])
+def test_many_target_features_go_through_the_tree_with_the_same_answer(monkeypatch, limit):
+    import geomap.query as query
+
+    rng = np.random.default_rng(10)
+    sites = list(shapely.points(rng.uniform(62, 78, 30), rng.uniform(35, 42, 30)))
+    roads = [shapely.LineString(rng.uniform([62, 35], [78, 42], (3, 2))) for _ in range(6)]
+    corners = rng.uniform([62, 35], [77, 41], (4, 2))
+    zones = [shapely.box(x, y, x + 0.5, y + 0.4) for x, y in corners]
+    targets = frame(sites + roads + zones)
+    # Over 20,000 points also runs the cell filter through the tree.
+    points = random_points(30_000 if limit else 8_000, seed=11, bbox=(61, 34, 79, 43))
+
+    def run():
+        if limit is None:
+            return nearest(points, targets)
+        return within_distance(points, targets, limit).sort_index()
+
+    monkeypatch.setattr(query, "_LOOP_MAX_FEATURES", 1000)
+    by_feature = run()
+    monkeypatch.setattr(query, "_LOOP_MAX_FEATURES", 0)
+    by_tree = run()
+    assert len(targets) > 16 and len(by_tree) > 1000
+    np.testing.assert_allclose(by_tree["distance_m"], by_feature["distance_m"], rtol=1e-9)
+    assert list(by_tree["target_id"]) == list(by_feature["target_id"])
+    sample = by_tree.sample(20, random_state=1)
+    for lon, lat, got in zip(sample.geometry.x, sample.geometry.y, sample["distance_m"],
+                             strict=True):
+        want = min(brute_distance(lon, lat, g) if g.geom_type != "Point"
+                   else GEOD.inv(lon, lat, g.x, g.y)[2] for g in targets.geometry)
+        assert got == pytest.approx(want, rel=1e-3, abs=1.0)
