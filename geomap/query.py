@@ -25,8 +25,10 @@ by at most that factor; every search margin below is widened by it.
    could be confused; the result is then a true distance to the feature that overstates the
    minimum by at most that factor (under 0.1 % within about 490 km of the target's centre).
 
-The only Python loop is over *target* features (a few borders or sites), never over the input
-rows, so a million input points take a handful of vectorised calls. ``measure`` sums
+Nothing loops over the input rows: a target of up to 16 features gets one vectorised pass per
+prepared feature, a larger one is paired with the inputs through an ``STRtree`` of its features
+(``query_nearest`` / ``query(predicate="dwithin")``), so a million input points take a handful
+of vectorised calls. ``measure`` sums
 ``Geod.inv`` over all edges at once for lengths and uses ``Geod.geometry_area_perimeter`` for
 areas. Every function also runs over partitioned GeoParquet with ``engine="dask"``
 (dask-geopandas ``map_partitions``; the prepared target travels to every partition).
