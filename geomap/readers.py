@@ -294,7 +294,10 @@ def _int_types(arrow_type: Any) -> Any:
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    if not text:
+        return type(exc).__name__
+    line = text.splitlines()[0]
+    return line.split("; It might help", 1)[0].replace("/vsizip/", "").rstrip(". ")
 
 
 def _gpkg_notes(path: Path, layer: str) -> dict | None:

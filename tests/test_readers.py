@@ -279,6 +279,12 @@ def test_corrupt_and_mislabelled_files(tmp_path):
     assert "cannot read" in one_line_error(tmp_path / "towns.shp")
 
 
+def test_unknown_format(tmp_path):
+    (tmp_path / "notes.xyz").write_text("just some notes\n", encoding="utf-8")
+    message = one_line_error(tmp_path / "notes.xyz")
+    assert "not recognized as being in a supported file format" in message
+
+
 def test_cli_bad_files_exit_non_zero_with_one_line(tmp_path, capsys):
     (tmp_path / "cut.geojson").write_text('{"type": "FeatureCollection", "feat', encoding="utf-8")
     assert main(["validate", str(tmp_path / "cut.geojson")]) == 2
