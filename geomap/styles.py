@@ -130,8 +130,44 @@ def _classes(style: Mapping[str, Any],
 # ---------------------------------------------------------------------------------------- QML
 
 
-def _option(parent: ET.Element, name: str, value: Any) -> None:
-    ET.SubElement(parent, "Option", {"name": name, "type": "QString", "value": str(value)})
+def _symbol_options(values: dict[str, Any], kind: GeometryKind, fill: str,
+                    shape: str | None) -> dict[str, str]:
+    """Return the QGIS symbol-layer properties of one symbol."""
+    stroke = _qcolor(values["color"], values["opacity"])
+    if kind == "point":
+        return {
+            "name": _QGIS_SHAPES.get(shape or values["symbol"], "circle"),
+            "color": _qcolor(fill, values["fill_opacity"]),
+            "outline_color": stroke,
+            "outline_style": "solid",
+            "outline_width": f"{values['weight']:g}",
+            "outline_width_unit": "Pixel",
+            "size": f"{2 * values['radius']:g}",
+            "size_unit": "Pixel",
+            "scale_method": "diameter",
+        }
+    if kind == "line":
+        return {
+            "line_color": _qcolor(fill or values["color"], values["opacity"]),
+            "line_style": "solid",
+            "line_width": f"{values['weight']:g}",
+            "line_width_unit": "Pixel",
+            "capstyle": "round",
+            "joinstyle": "round",
+            "use_custom_dash": "1" if values["dash"] else "0",
+            "customdash": ";".join(f"{x:g}" for x in values["dash"]) or "5;2",
+            "customdash_unit": "Pixel",
+        }
+    hatched = values["symbol"] == "hatched"
+    return {
+        "color": _qcolor(fill, 1.0 if hatched else values["fill_opacity"]),
+        "style": "b_diagonal" if hatched else "solid",
+        "outline_color": stroke,
+        "outline_style": "dash" if values["dash"] else "solid",
+        "outline_width": f"{values['weight']:g}",
+        "outline_width_unit": "Pixel",
+        "joinstyle": "round",
+    }
 
 
 def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str,
@@ -142,38 +178,13 @@ def _qml_symbol(values: dict[str, Any], kind: GeometryKind, name: str, fill: str
     layer_class = {"point": "SimpleMarker", "line": "SimpleLine", "polygon": "SimpleFill"}[kind]
     layer = ET.SubElement(symbol, "layer", {"class": layer_class, "enabled": "1", "pass": "0",
                                             "locked": "0"})
+    properties = _symbol_options(values, kind, fill, shape)
+    # QGIS >= 3.26 reads the Option map; older 3.x releases read the prop elements
     options = ET.SubElement(layer, "Option", {"type": "Map"})
-    stroke = _qcolor(values["color"], values["opacity"])
-    if kind == "point":
-        _option(options, "name", _QGIS_SHAPES.get(shape or values["symbol"], "circle"))
-        _option(options, "color", _qcolor(fill, values["fill_opacity"]))
-        _option(options, "outline_color", stroke)
-        _option(options, "outline_style", "solid")
-        _option(options, "outline_width", f"{values['weight']:g}")
-        _option(options, "outline_width_unit", "Pixel")
-        _option(options, "size", f"{2 * values['radius']:g}")
-        _option(options, "size_unit", "Pixel")
-        _option(options, "scale_method", "diameter")
-    elif kind == "line":
-        _option(options, "line_color", _qcolor(fill if fill else values["color"],
-                                               values["opacity"]))
-        _option(options, "line_style", "solid")
-        _option(options, "line_width", f"{values['weight']:g}")
-        _option(options, "line_width_unit", "Pixel")
-        _option(options, "capstyle", "round")
-        _option(options, "joinstyle", "round")
-        _option(options, "use_custom_dash", "1" if values["dash"] else "0")
-        _option(options, "customdash", ";".join(f"{x:g}" for x in values["dash"]) or "5;2")
-        _option(options, "customdash_unit", "Pixel")
-    else:
-        hatched = values["symbol"] == "hatched"
-        _option(options, "color", _qcolor(fill, 1.0 if hatched else values["fill_opacity"]))
-        _option(options, "style", "b_diagonal" if hatched else "solid")
-        _option(options, "outline_color", stroke)
-        _option(options, "outline_style", "dash" if values["dash"] else "solid")
-        _option(options, "outline_width", f"{values['weight']:g}")
-        _option(options, "outline_width_unit", "Pixel")
-        _option(options, "joinstyle", "round")
+    for key, value in properties.items():
+        ET.SubElement(options, "Option", {"name": key, "type": "QString", "value": value})
+    for key, value in properties.items():
+        ET.SubElement(layer, "prop", {"k": key, "v": value})
     return symbol
 
 

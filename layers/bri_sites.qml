@@ -22,6 +22,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="1" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -37,6 +46,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="hexagon" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="2" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -52,6 +70,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="triangle" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="3" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -67,6 +94,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="diamond" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="4" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -82,6 +118,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="square" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </symbols>
@@ -99,6 +144,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="triangle" />
+          <prop k="color" v="204,121,167,217" />
+          <prop k="outline_color" v="204,121,167,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="14" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </source-symbol>

@@ -26,6 +26,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="1" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -41,6 +50,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="2" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -56,6 +74,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="3" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -71,6 +98,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="4" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -86,6 +122,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="5" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -101,6 +146,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="6" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -116,6 +170,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="7" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -131,6 +194,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="8" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -146,6 +218,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </symbols>
@@ -163,6 +244,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="star" />
+          <prop k="color" v="213,94,0,217" />
+          <prop k="outline_color" v="213,94,0,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </source-symbol>

@@ -18,6 +18,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="circle" />
+          <prop k="color" v="240,228,66,217" />
+          <prop k="outline_color" v="51,51,51,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1.5" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </symbols>
@@ -35,6 +44,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="circle" />
+          <prop k="color" v="240,228,66,217" />
+          <prop k="outline_color" v="51,51,51,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="1.5" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </source-symbol>

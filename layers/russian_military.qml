@@ -19,6 +19,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="square" />
+          <prop k="color" v="0,114,178,217" />
+          <prop k="outline_color" v="0,114,178,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
       <symbol type="marker" name="1" alpha="1" clip_to_extent="1" force_rhr="0">
@@ -34,6 +43,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="square" />
+          <prop k="color" v="0,114,178,217" />
+          <prop k="outline_color" v="0,114,178,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </symbols>
@@ -51,6 +69,15 @@
             <Option name="size_unit" type="QString" value="Pixel" />
             <Option name="scale_method" type="QString" value="diameter" />
           </Option>
+          <prop k="name" v="square" />
+          <prop k="color" v="0,114,178,217" />
+          <prop k="outline_color" v="0,114,178,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="size" v="12" />
+          <prop k="size_unit" v="Pixel" />
+          <prop k="scale_method" v="diameter" />
         </layer>
       </symbol>
     </source-symbol>

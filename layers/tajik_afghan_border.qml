@@ -18,6 +18,15 @@
             <Option name="customdash" type="QString" value="5;2" />
             <Option name="customdash_unit" type="QString" value="Pixel" />
           </Option>
+          <prop k="line_color" v="34,34,34,255" />
+          <prop k="line_style" v="solid" />
+          <prop k="line_width" v="3" />
+          <prop k="line_width_unit" v="Pixel" />
+          <prop k="capstyle" v="round" />
+          <prop k="joinstyle" v="round" />
+          <prop k="use_custom_dash" v="0" />
+          <prop k="customdash" v="5;2" />
+          <prop k="customdash_unit" v="Pixel" />
         </layer>
       </symbol>
     </symbols>
@@ -35,6 +44,15 @@
             <Option name="customdash" type="QString" value="5;2" />
             <Option name="customdash_unit" type="QString" value="Pixel" />
           </Option>
+          <prop k="line_color" v="34,34,34,255" />
+          <prop k="line_style" v="solid" />
+          <prop k="line_width" v="3" />
+          <prop k="line_width_unit" v="Pixel" />
+          <prop k="capstyle" v="round" />
+          <prop k="joinstyle" v="round" />
+          <prop k="use_custom_dash" v="0" />
+          <prop k="customdash" v="5;2" />
+          <prop k="customdash_unit" v="Pixel" />
         </layer>
       </symbol>
     </source-symbol>

@@ -16,6 +16,13 @@
             <Option name="outline_width_unit" type="QString" value="Pixel" />
             <Option name="joinstyle" type="QString" value="round" />
           </Option>
+          <prop k="color" v="86,180,233,64" />
+          <prop k="style" v="solid" />
+          <prop k="outline_color" v="86,180,233,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="joinstyle" v="round" />
         </layer>
       </symbol>
     </symbols>
@@ -31,6 +38,13 @@
             <Option name="outline_width_unit" type="QString" value="Pixel" />
             <Option name="joinstyle" type="QString" value="round" />
           </Option>
+          <prop k="color" v="86,180,233,64" />
+          <prop k="style" v="solid" />
+          <prop k="outline_color" v="86,180,233,255" />
+          <prop k="outline_style" v="solid" />
+          <prop k="outline_width" v="2" />
+          <prop k="outline_width_unit" v="Pixel" />
+          <prop k="joinstyle" v="round" />
         </layer>
       </symbol>
     </source-symbol>
