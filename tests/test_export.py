@@ -610,3 +610,35 @@ def test_write_layer_is_public_api():
 
     assert geomap.write_layer is write_layer
     assert issubclass(ExportError, GeomapError) and issubclass(ExportError, OSError)
+
+
+# -------------------------------------------------------------------------------- styles
+
+
+def test_qml_and_sld_follow_the_record_style():
+    from geomap import styles
+
+    qml = ET.fromstring(styles.qml_style(
+        {"color": "#CC79A7", "symbol": "triangle", "radius": 7,
+         "category_symbols": {"tunnel": "square", "pass": "star"}},
+        "Point", categories=["tunnel", "pass", "tunnel"]).split("\n", 1)[1])
+    shapes = {c.get("value"): c.get("symbol") for c in qml.iter("category")}
+    assert set(shapes) == {"pass", "tunnel"}
+    names = {s.get("name"): s.find(".//Option[@name='name']").get("value")
+             for s in qml.find("renderer-v2/symbols")}
+    assert names[shapes["tunnel"]] == "square" and names[shapes["pass"]] == "star"
+    assert qml.find(".//Option[@name='color']").get("value") == "204,121,167,217"
+    assert qml.find(".//prop[@k='size']").get("v") == "14"  # older QGIS reads prop elements
+    line = ET.fromstring(styles.qml_style({"color": "#222222", "weight": 3, "dash_array": "8 6"},
+                                          "LineString").split("\n", 1)[1])
+    assert line.find(".//Option[@name='customdash']").get("value") == "8;6"
+    assert line.find(".//Option[@name='use_custom_dash']").get("value") == "1"
+    hatched = ET.fromstring(styles.qml_style({"color": "#CC79A7", "symbol": "hatched"},
+                                             "Polygon").split("\n", 1)[1])
+    assert hatched.find(".//Option[@name='style']").get("value") == "b_diagonal"
+    sld = ET.fromstring(styles.sld_style({"color": "#222222", "dash_array": "8,6"},
+                                         "MultiLineString", "border").split("\n", 1)[1])
+    dash = [e.text for e in sld.iter("{http://www.opengis.net/sld}CssParameter")
+            if e.get("name") == "stroke-dasharray"]
+    assert dash == ["8 6"]
+    assert styles.kml_color("#D55E00", 0.5) == "80005ed5"
