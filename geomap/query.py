@@ -660,9 +660,13 @@ def _run(
         raise QueryError(f"unknown engine {engine!r}: expected 'local' or 'dask'")
     if engine == "local" and not _is_dask(gdf):
         return local(as_layer(gdf, role=role), *args)
-    ddf = _dask_frame(gdf, role)
-    meta = local(ddf._meta, *args)
-    result = ddf.map_partitions(local, *args, meta=meta).compute()
+    import dask
+
+    # Keep object columns as they are: dask would turn lists (``sources``) into their repr.
+    with dask.config.set({"dataframe.convert-string": False}):
+        ddf = _dask_frame(gdf, role)
+        meta = local(ddf._meta, *args)
+        result = ddf.map_partitions(local, *args, meta=meta).compute()
     if sort is not None and len(result):
         result = result.sort_values(sort, kind="stable")
     result.attrs.update(ddf._meta.attrs)

@@ -99,3 +99,16 @@ def test_unreadable_parquet_is_one_clear_line(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 2 and err.startswith(f"geomap: error: {bad}: cannot read as GeoParquet")
     assert err.count("\n") == 1
+
+
+def test_dask_keeps_sources_lists_of_a_curated_layer(client):
+    from geomap import catalog
+
+    for name in ("chinese_security_sites", "tajik_afghan_border"):
+        if name not in catalog.layer_names():
+            pytest.skip(f"curated layer {name} is not in the catalog yet")
+    got = within_distance("chinese_security_sites", "tajik_afghan_border", "20km", engine="dask")
+    want = within_distance("chinese_security_sites", "tajik_afghan_border", "20km")
+    assert list(got["id"]) == list(want["id"])
+    assert list(got["sources"]) == list(want["sources"])
+    assert all(isinstance(s, list) and s for s in got["sources"])
