@@ -432,6 +432,10 @@ def _typed(values: list, kind: str, *, blank_is_null: bool) -> Any:
     if kind == "date":
         return pd.Series([None if missing(v) else pd.Timestamp(v).date() for v in values],
                          dtype=object)
+    if kind == "datetime":
+        texts = [None if missing(v) else (v if isinstance(v, str) else pd.Timestamp(v).isoformat())
+                 for v in values]
+        return pd.Series(pd.to_datetime(texts, format="ISO8601"))
     return pd.Series(values)
 
 

@@ -206,6 +206,26 @@ def test_round_trip_keeps_every_feature_value_and_geometry(tmp_path, fmt, make):
     assert_round_trip(original, back, rel=1e-12 if fmt == "shp" else 0.0)
 
 
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_dates_and_datetimes_round_trip(tmp_path, fmt):
+    import datetime as dt
+
+    gdf = geopandas.GeoDataFrame({
+        "day": pd.Series([dt.date(1000, 1, 1), None, dt.date(2020, 2, 29)], dtype=object),
+        "seen_at": pd.to_datetime(["2019-08-05 10:30:00", None, "1999-12-31 23:59:59.500"],
+                                  format="ISO8601"),
+    }, geometry=[shapely.Point(70, 38)] * 3, crs=4326)
+    back = read_file(main_file(write_layer(gdf, tmp_path / "t", format=fmt), FORMATS[fmt]))
+    if fmt == "geojson":  # JSON has no date type: ISO text
+        assert back["day"].tolist()[::2] == ["1000-01-01", "2020-02-29"]
+        assert back["seen_at"].tolist()[::2] == ["2019-08-05T10:30:00",
+                                                 "1999-12-31T23:59:59.500000"]
+        return
+    assert back["day"].tolist() == gdf["day"].tolist()
+    assert back["seen_at"].tolist()[::2] == gdf["seen_at"].tolist()[::2]
+    assert pd.isna(back["seen_at"].iloc[1])
+
+
 @pytest.mark.parametrize("fmt", ["gpkg", "kml"])
 def test_multi_layer_file_round_trips_each_layer(tmp_path, fmt):
     layers = [sites(), roads(), regions()]
