@@ -286,6 +286,13 @@ def test_gpkg_layer_styles_are_qgis_default_styles(tmp_path):
         "test_sites", "test_roads", "test_regions"]
     assert re.findall(r"useAsDefault \(Integer\(Boolean\)\) = (\d)", out) == ["1", "1", "1"]
     assert set(re.findall(r"f_geometry_column \(String\) = (\w+)", out)) == {"geom"}
+    # the attribute filter QGIS's OGR provider uses to find a layer's default style
+    for layer in ("test_sites", "test_roads", "test_regions"):
+        found = run("ogrinfo", "-ro", "-where",
+                    f"f_table_schema='' AND f_table_name='{layer}' AND f_geometry_column='geom' "
+                    "AND useAsDefault = 1", path, "layer_styles")
+        assert "Feature Count: 1" in found or found.count("OGRFeature(layer_styles)") == 1
+        assert re.search(r"update_time \(DateTime\) = \d{4}/\d\d/\d\d", found), found[-400:]
     with sqlite3.connect(path) as con:
         columns = [row[1] for row in con.execute("PRAGMA table_info(layer_styles)")]
         assert columns == ["id", "f_table_catalog", "f_table_schema", "f_table_name",
