@@ -932,7 +932,22 @@ def _kml_style_id(layer: str, category: str | None) -> str:
     return _safe_name(f"{layer}-{category}" if category else layer)
 
 
-def _kml_style(doc: ET.Element, style_id: str, style: dict, kind: str, color: str) -> None:
+#: Google Earth's own shape icons for the record's marker ``symbol``.
+_KML_ICONS = {
+    "circle": "placemark_circle.png",
+    "square": "placemark_square.png",
+    "triangle": "triangle.png",
+    "diamond": "open-diamond.png",
+    "star": "star.png",
+    "cross": "cross-hairs.png",
+    "hexagon": "polygon.png",
+    "pentagon": "polygon.png",
+}
+_KML_ICON_BASE = "http://maps.google.com/mapfiles/kml/shapes/"
+
+
+def _kml_style(doc: ET.Element, style_id: str, style: dict, kind: str, color: str,
+               symbol: str | None = None) -> None:
     from geomap import styles
 
     el = ET.SubElement(doc, "Style", {"id": style_id})
@@ -940,6 +955,8 @@ def _kml_style(doc: ET.Element, style_id: str, style: dict, kind: str, color: st
     icon = ET.SubElement(el, "IconStyle")
     ET.SubElement(icon, "color").text = styles.kml_color(color)
     ET.SubElement(icon, "scale").text = "1.0"
+    shape = _KML_ICONS.get(symbol or str(style.get("symbol") or "circle"), "placemark_circle.png")
+    ET.SubElement(ET.SubElement(icon, "Icon"), "href").text = _KML_ICON_BASE + shape
     ET.SubElement(ET.SubElement(el, "LabelStyle"), "scale").text = "0.8"
     line = ET.SubElement(el, "LineStyle")
     ET.SubElement(line, "color").text = styles.kml_color(color if kind == "line" else stroke,
@@ -948,6 +965,8 @@ def _kml_style(doc: ET.Element, style_id: str, style: dict, kind: str, color: st
     poly = ET.SubElement(el, "PolyStyle")
     ET.SubElement(poly, "color").text = styles.kml_color(
         color, float(style.get("fill_opacity", 0.3)))
+    # the balloon shows geomap's popup only, not Google Earth's own table of ExtendedData
+    ET.SubElement(ET.SubElement(el, "BalloonStyle"), "text").text = "$[description]"
 
 
 def _popup_html(lay: _Layer, props: dict[str, Any]) -> str:
@@ -1038,10 +1057,11 @@ def _write_kml(layers: list[_Layer], tmp: Path, stem: str | None, result: Export
         categories = _categories(lay)
         colors = lay.style.get("category_colors") or {}
         default_color = lay.style.get("fill_color") or lay.style.get("color") or "#3388ff"
+        symbols = lay.style.get("category_symbols") or {}
         for category in categories or [None]:
             color = colors.get(category, default_color) if category else default_color
             _kml_style(style_doc, _kml_style_id(lay.name, category), lay.style, geometry_kind,
-                       color)
+                       color, symbols.get(category) if category else None)
         folder = ET.Element("Folder")
         ET.SubElement(folder, "name").text = lay.name
         names = [c for c in lay.gdf.columns if c != lay.gdf.geometry.name]

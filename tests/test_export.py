@@ -410,6 +410,9 @@ def test_kml_placemarks_are_named_styled_by_category_and_escaped(tmp_path):
     styles = {s.get("id"): s for s in doc.findall("k:Style", ns)}
     assert {"test_sites-military_outpost", "test_sites-border_checkpoint",
             "test_sites-military_base", "test_roads-highway"} <= set(styles)
+    outpost = styles["test_sites-military_outpost"]
+    assert outpost.findtext("k:BalloonStyle/k:text", namespaces=ns) == "$[description]"
+    assert outpost.findtext("k:IconStyle/k:Icon/k:href", namespaces=ns).endswith(".png")
     placemarks = doc.findall("k:Folder/k:Placemark", ns)
     assert [p.findtext("k:name", namespaces=ns) for p in placemarks[:4]] == [
         "Shaymak <outpost> & \"post\"", "Қалъаи Хумб", "База 201", "No place"]
@@ -425,6 +428,23 @@ def test_kml_placemarks_are_named_styled_by_category_and_escaped(tmp_path):
     features = ogr_features(path, "test_sites")
     assert features[0]["properties"]["Name"] == "Shaymak <outpost> & \"post\""
     assert features[2]["properties"]["personnel"] == 7000
+
+
+def test_kml_icons_follow_the_record_category_symbols(tmp_path):
+    records = [r for r in catalog.list_layers() if r.style.get("category_symbols")]
+    if not records:
+        pytest.skip("no curated layer draws its categories with their own symbols")
+    record = records[0]
+    path = write_layer(record.name, tmp_path / "x.kml").path
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    doc = ET.parse(path).getroot().find("k:Document", ns)
+    icons = {s.get("id"): s.findtext("k:IconStyle/k:Icon/k:href", namespaces=ns)
+             for s in doc.findall("k:Style", ns)}
+    categories = {f["properties"]["category"] for f in json.loads(
+        record.path.read_text(encoding="utf-8"))["features"]}
+    shapes = {c: record.style["category_symbols"].get(c) for c in categories}
+    assert len({icons[f"{record.name}-{c}"] for c in categories}) == len(
+        {s or record.style.get("symbol") for s in shapes.values()})
 
 
 def test_kml_refuses_control_characters_xml_cannot_store(tmp_path):
