@@ -882,7 +882,7 @@
     // legend
     control("bottomright", function () {
       var box = el("div", "geomap-legend leaflet-bar");
-      var body = collapsible(box, "Legend", true);
+      var body = collapsible(box, "Legend", map.getSize().y >= 760);  // folded on small screens
       var list = el("ul");
       var anyApproxPoint = false, anyApproxShape = false;
       state.entries.forEach(function (entry) {
