@@ -1,9 +1,13 @@
 """Static map pictures for slides and handouts: PNG, SVG or PDF, no browser needed.
 
-A picture has a title, the layers in geomap's colour-blind safe story styles, a legend, a
-geodesic scale bar, a north arrow and the source attribution. It is drawn with geopandas and
-matplotlib in an azimuthal equidistant projection centred on the picture, so distances from the
-centre are true and the scale bar is measured on the ellipsoid (pyproj ``Geod``).
+A picture has a title, the layers drawn as on the story page and the main map (each layer's
+catalog ``style``, with the projector adjustments of :data:`geomap.story.STORY_ADJUSTMENTS`),
+a legend, a geodesic scale bar, a north arrow and the source attribution. Text and lines grow
+with the picture (:func:`text_sizes`), so a 1280x720 picture reads like a 1920x1080 slide.
+
+Pictures are drawn with geopandas and matplotlib in an azimuthal equidistant projection
+centred on the picture, so distances from the centre are true and the scale bar is measured on
+the ellipsoid (pyproj ``Geod``).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from geomap.errors import LayerNotFoundError, RenderError
 from geomap.story import (
+    BACKGROUND,
     TAJIKISTAN_BOUNDS,
     Story,
+    category_legend,
     layer_frame,
     layer_style,
     load_story,
@@ -32,18 +38,23 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "TEXT_SIZES",
     "parse_size",
     "render_picture",
     "render_step_pictures",
     "step_picture_path",
+    "text_sizes",
 ]
 
 #: Picture formats by file suffix.
 FORMATS: dict[str, Literal["png", "svg", "pdf"]] = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
 _DPI = 100
-_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star": "*"}
-_WATER = "#dfeaf2"
+#: matplotlib markers for the story symbols (geomap.story.SYMBOLS).
+_MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star": "*",
+            "cross": "P", "hexagon": "h"}
+#: A star or a triangle covers less ink than a square of the same size: draw them larger.
+_MARKER_BOOST = {"*": 1.45, "^": 1.12}
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -69,7 +80,8 @@ class _Layer:
     title: str
     attribution: str
     style: dict[str, Any]
-    gdf: Any  # projected GeoDataFrame
+    gdf: Any  # GeoDataFrame in EPSG:4326
+    kind: str  # "point", "line" or "area"
 
 
 def step_picture_path(path: str | Path, number: int, total: int) -> Path:
@@ -218,6 +230,81 @@ def render_step_pictures(
 # --------------------------------------------------------------------------- drawing
 
 
+#: Text sizes as fractions of the picture's reference height (the height, or 9/16 of the width
+#: when the picture is taller than 16:9), with floors in pixels. A 16:9 slide is 540 pt tall and
+#: the usual minimums for slides read from the back of a room are 28 pt for titles and 18 pt
+#: for text: 28/540 = 5.2 % and 18/540 = 3.3 %. The step text and the credits are read closer
+#: (handouts) and may shrink to fit.
+TEXT_SIZES: dict[str, tuple[float, float]] = {
+    "title": (0.052, 20),
+    "legend": (0.033, 13),
+    "label": (0.024, 11),
+    "text": (0.028, 12),
+    "footer": (0.018, 10),
+}
+_MIN_TEXT = 0.018  # the step text shrinks to fit down to this share of the height
+#: Pictures smaller than 960x540 leave the step text out: there it cannot be read.
+_TEXT_FROM = 540
+_PANEL = 0.31  # share of a landscape picture's width taken by the legend and the step text
+
+
+def text_sizes(width: int, height: int) -> dict[str, float]:
+    """Return the font sizes of a picture, in pixels, by role (title, legend, text...).
+
+    >>> text_sizes(1920, 1080)["title"] > text_sizes(1280, 720)["title"] > 20
+    True
+    """
+    ref = min(height, width * 9 / 16)
+    return {role: max(share * ref, floor) for role, (share, floor) in TEXT_SIZES.items()}
+
+
+def _pt(pixels: float) -> float:
+    """Points for a length in pixels (pictures are drawn at 100 pixels per inch)."""
+    return pixels * 72 / _DPI
+
+
+def _fit_text(fig: Any, renderer: Any, xy: tuple[float, float], text: str, size_px: float, *,
+              max_width: float, max_height: float, min_px: float | None = None,
+              em: float = 0.58, gap: bool = True, **kwargs: Any) -> Any:
+    """Write ``text`` wrapped to ``max_width`` pixels; shrink it (and at last cut it) to fit.
+
+    ``xy`` is the top-left corner in figure fractions; the text never reaches beyond
+    ``max_height`` pixels below it; paragraphs (split at blank lines) are kept apart by a
+    blank line when ``gap``. Returns the text artist.
+    """
+    min_px = size_px if min_px is None else min(min_px, size_px)
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+    size = size_px
+    while True:
+        chars = max(12, int(max_width / (size * em)))
+        lines: list[str] = []
+        for para in paragraphs:
+            lines += [*textwrap.wrap(para, chars), *([""] if gap else [])]
+        while lines and not lines[-1]:
+            lines.pop()
+        artist = fig.text(*xy, "\n".join(lines), ha="left", va="top", fontsize=_pt(size),
+                          **kwargs)
+        box = artist.get_window_extent(renderer=renderer)
+        if box.width <= max_width + 1 and box.height <= max_height + 1:
+            return artist
+        artist.remove()
+        if box.width > max_width + 1:
+            em *= 1.08  # wider letters than assumed: wrap sooner
+            continue
+        if size > min_px:
+            size = max(size * 0.92, min_px)
+            continue
+        # smallest size and still too long: keep the lines that fit and say it is cut
+        line_px = box.height / max(len(lines), 1)
+        keep = max(1, int(max_height // line_px))
+        lines = lines[:keep]
+        while lines and not lines[-1]:
+            lines.pop()
+        lines[-1] = lines[-1].rstrip(" .,;:") + " \u2026"
+        return fig.text(*xy, "\n".join(lines), ha="left", va="top", fontsize=_pt(size),
+                        **kwargs)
+
+
 def _draw(
     names: list[str],
     highlight: Sequence[str],
@@ -230,23 +317,50 @@ def _draw(
     fmt: str,
     layer_data: Mapping[str, Any] | None,
 ) -> bytes:
-    import matplotlib.patheffects as pe
-    import shapely
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    from pyproj import Transformer
+    fig = _figure(names, highlight, bounds, title, citations, text, until, size, layer_data)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=_DPI, facecolor="white",
+                metadata={"Title": fig.get_label()})
+    return buffer.getvalue()
 
+
+def _frames(names: list[str], until: int | None,
+            layer_data: Mapping[str, Any] | None) -> list[_Layer]:
+    """Read each layer with its story style; a story step keeps what existed by its year."""
     frames = []
     for position, name in enumerate(names):
         gdf, layer_title, attribution, record = layer_frame(name, layer_data)
         if until is not None and "start_date" in gdf:
-            # a story step shows only what existed by its year
             keep = [(y := start_year(v)) is None or y <= until for v in gdf["start_date"]]
             gdf = gdf[keep]
-        frames.append((name, layer_title, attribution, layer_style(name, position, record), gdf))
+        kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
+        kind = "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area"
+        own = None if record is not None else dict(gdf.attrs.get("style") or {})
+        style = layer_style(name, position, record, kind=kind, style=own)
+        frames.append(_Layer(name, layer_title, attribution, style, gdf, kind))
+    return frames
+
+
+def _figure(
+    names: list[str],
+    highlight: Sequence[str],
+    bounds: tuple[float, ...] | None,
+    title: str | None,
+    citations: list[str],
+    text: str,
+    until: int | None,
+    size: tuple[int, int],
+    layer_data: Mapping[str, Any] | None,
+) -> Any:
+    """Return the matplotlib Figure of a picture (its label is the heading)."""
+    import shapely
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from pyproj import Transformer
+
+    frames = _frames(names, until, layer_data)
     if bounds is None:
-        every = [(n, g) for n, *_, gdf in frames for g in gdf.geometry
+        every = [(f.name, g) for f in frames for g in f.gdf.geometry
                  if g is not None and not g.is_empty]
         geoms = [g for n, g in every if n != "countries"] or [g for _, g in every]
         if geoms:
@@ -263,24 +377,27 @@ def _draw(
     xmin, ymin, xmax, ymax = to_map.transform_bounds(west, south, east, north, densify_pts=21)
 
     width, height = size
-    scale = min(width / 1920, height / 1080) ** 0.5 * (height / 1080) ** 0.5
-    fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white")
-    panel = 0.27 if width >= height else 0.0
-    fs = 15 * scale  # base font size in points
+    px = text_sizes(width, height)
+    # line widths and markers grow with the picture like the text (1.0 on a 1080-pixel slide)
+    k = min(height, width * 9 / 16) / 1080
+    heading = title or "; ".join(f.title for f in frames if f.name != "countries") or "geomap"
+    fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white",
+                 label=heading)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    margin = max(0.012 * width, 8)
+    landscape = width >= height
+    panel = _PANEL if landscape else 0.0
 
-    def chars(size_pt: float, share: float, em: float = 0.6) -> int:
-        """How many characters of a font size fit in ``share`` of the picture width."""
-        return max(20, int(share * width / (size_pt * _DPI / 72 * em)))
+    title_artist = _fit_text(fig, renderer, (margin / width, 1 - margin / height), heading,
+                             px["title"], max_width=width - 2 * margin,
+                             max_height=px["title"] * 2.6, min_px=px["title"] * 0.75,
+                             em=0.62, fontweight="bold", color="#111111", gid="title")
+    title_box = title_artist.get_window_extent(renderer=renderer)
+    top = (title_box.y0 - 0.6 * px["title"]) / height
 
-    def lines_height(count: int, size_pt: float) -> float:
-        """Height of ``count`` text lines as a fraction of the picture height."""
-        return count * size_pt * 1.3 / 72 * _DPI / height
-
-    heading = title or "; ".join(f[1] for f in frames if f[0] != "countries") or "geomap"
-    title_lines = textwrap.wrap(heading, chars(fs * 1.9, 0.97, 0.62))
     credits: list[str] = []
-    for *_, attribution, _style, _gdf in frames:
-        for part in attribution.split(";"):
+    for frame in frames:
+        for part in frame.attribution.split(";"):
             part = part.strip().rstrip(".")
             if part and part not in credits:
                 credits.append(part)
@@ -290,14 +407,20 @@ def _draw(
     footer.append(f"Map data: {'; '.join(credits) or 'geomap'}. Drawn by geomap; azimuthal "
                   f"equidistant projection centred on {lat0:.2f}°N {lon0:.2f}°E; borders are "
                   "approximate.")
-    footer_lines = [line for f in footer for line in textwrap.wrap(f, chars(fs * 0.62, 0.97))]
-    top = 0.985 - lines_height(len(title_lines), fs * 1.9) - 0.02
-    bottom = 0.012 + lines_height(len(footer_lines), fs * 0.62) + 0.02
-    if not panel:
-        bottom += 0.22  # the legend goes under the map in portrait pictures
-    ax = fig.add_axes((0.015, bottom, 1 - panel - 0.03, top - bottom))
+    footer_artist = _fit_text(fig, renderer, (margin / width, 0.5), "\n\n".join(footer),
+                              px["footer"], max_width=width - 2 * margin,
+                              max_height=0.16 * height, min_px=max(9, px["footer"] * 0.8),
+                              gap=False, color="#333333", gid="footer", linespacing=1.2)
+    # the footer was placed provisionally: move it to the bottom margin
+    footer_h = footer_artist.get_window_extent(renderer=renderer).height
+    footer_artist.set_position((margin / width, (margin + footer_h) / height))
+    bottom = (margin + footer_h + 0.5 * px["footer"]) / height
+    legend_band = 0.0 if landscape else 0.24
+    map_left = margin / width
+    map_width = 1 - panel - 2 * margin / width
+    ax = fig.add_axes((map_left, bottom + legend_band, map_width, top - bottom - legend_band))
     # widen the projected box to the axes' proportions so the map fills the axes undistorted
-    box_w, box_h = (1 - panel - 0.03) * width, (top - bottom) * height
+    box_w, box_h = map_width * width, (top - bottom - legend_band) * height
     cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
     half_w, half_h = (xmax - xmin) / 2, (ymax - ymin) / 2
     if half_w / half_h < box_w / box_h:
@@ -305,139 +428,221 @@ def _draw(
     else:
         half_h = half_w * box_h / box_w
     xmin, xmax, ymin, ymax = cx - half_w, cx + half_w, cy - half_h, cy + half_h
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_aspect("auto")
-    ax.set_facecolor(_WATER)
+    box = (xmin, ymin, xmax, ymax)
+    ax.set_facecolor(BACKGROUND)
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("")
-    ax.set_ylabel("")
     for spine in ax.spines.values():
-        spine.set_linewidth(1.5 * scale)
+        spine.set_linewidth(max(1.5 * k, 1))
 
-    halo = [pe.withStroke(linewidth=4 * scale, foreground="white")]
-    legend: list[Any] = []
-
-    if "countries" not in names and (layer_data is None or "countries" in (layer_data or {})):
-        try:
-            countries = layer_frame("countries", layer_data)[0]
-        except LayerNotFoundError:  # the basemap is optional context
-            countries = None
-        if countries is not None and len(countries):
-            base = layer_style("countries")
-            fills = [base["focus_fill"] if i == base["focus"] else base["fill"]
-                     for i in countries.get("id", [None] * len(countries))]
-            countries.to_crs(crs).plot(ax=ax, color=fills, edgecolor="#777777",
-                                       linewidth=1 * scale, zorder=1)
-
-    for z, (name, layer_title, _attribution, style, gdf) in enumerate(frames, start=2):
-        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-        if not len(gdf):
-            continue
-        projected = gdf.to_crs(crs)
-        kinds = set(projected.geom_type.str.replace("Multi", ""))
-        colour = style.get("color", "#0072B2")
-        dash = style.get("dash")
-        linestyle: Any = "-"
-        if dash:
-            linestyle = (0, tuple(float(d) for d in str(dash).replace(",", " ").split()))
-        lw = float(style.get("weight", 3)) * scale
-        ids = projected["id"].astype(str) if "id" in projected else None
-        on = ids.isin(list(highlight)) if ids is not None else None
-        label = "\n".join(textwrap.wrap(layer_title, 34))
-        if kinds <= {"Point"}:
-            marker = _MARKERS.get(style.get("shape", "circle"), "o")
-            # a star covers less ink than a square of the same size
-            size_pt = 13 * scale * (1.45 if marker == "*" else 1.0)
-            projected.plot(ax=ax, marker=marker, color=colour, edgecolor="white",
-                           linewidth=1.2 * scale, markersize=size_pt**2, zorder=z + 20)
-            legend.append(Line2D([], [], linestyle="none", marker=marker, markersize=size_pt,
-                                 markerfacecolor=colour, markeredgecolor="white", label=label))
-            if on is not None and on.any():
-                projected[on].plot(ax=ax, marker=marker, color=colour, edgecolor="black",
-                                   linewidth=2.5 * scale, markersize=(size_pt * 1.6) ** 2,
-                                   zorder=z + 40)
-        elif kinds <= {"LineString"}:
-            projected.plot(ax=ax, color=colour, linewidth=lw, linestyle=linestyle, zorder=z + 10)
-            legend.append(Line2D([], [], color=colour, linewidth=lw, linestyle=linestyle,
-                                 label=label))
-            if on is not None and on.any():
-                projected[on].plot(ax=ax, color="black", linewidth=lw + 4 * scale, zorder=z + 30)
-                projected[on].plot(ax=ax, color=colour, linewidth=lw, zorder=z + 31)
-        else:
-            fill = style.get("fill", colour)
-            alpha = float(style.get("fill_opacity", 0.25))
-            if style.get("focus") and ids is not None:
-                fill = [style["focus_fill"] if i == style["focus"] else fill for i in ids]
-            projected.plot(ax=ax, color=fill, alpha=alpha, edgecolor="none", zorder=z)
-            projected.boundary.plot(ax=ax, color=colour, linewidth=lw, linestyle=linestyle,
-                                    zorder=z + 1)
-            if name != "countries":
-                legend.append(Patch(facecolor=fill, alpha=max(alpha, 0.35), edgecolor=colour,
-                                    linewidth=lw, linestyle=linestyle, label=label))
-            if on is not None and on.any():
-                projected[on].boundary.plot(ax=ax, color="black", linewidth=lw + 3 * scale,
-                                            zorder=z + 30)
-        if on is not None and on.any() and "name" in projected:
-            # features closer than 4% of the map width share one label
-            groups: list[tuple[float, float, list[str]]] = []
-            for geom, name_text in zip(projected[on].geometry, projected[on]["name"],
-                                       strict=True):
-                anchor = geom.representative_point() if kinds - {"Point"} else geom.centroid
-                if not (xmin <= anchor.x <= xmax and ymin <= anchor.y <= ymax):
-                    continue
-                near = next((g for g in groups if math.hypot(g[0] - anchor.x, g[1] - anchor.y)
-                             < 0.04 * (xmax - xmin)), None)
-                if near:
-                    near[2].append(str(name_text))
-                else:
-                    groups.append((anchor.x, anchor.y, [str(name_text)]))
-            for x, y, texts in groups:
-                label = "\n".join(line for t in texts for line in textwrap.wrap(t, 28))
-                ax.annotate(label, (x, y), xytext=(0, 14 * scale), textcoords="offset points",
-                            ha="center", va="bottom", fontsize=fs * 0.85, fontweight="bold",
-                            path_effects=halo, zorder=100, annotation_clip=True)
-
+    legend = _draw_layers(ax, frames, highlight, names, crs, box, layer_data, px, k)
     ax.set_xlabel("")  # geopandas labels projected axes; a picture needs no axis labels
     ax.set_ylabel("")
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
-    _scale_bar(ax, to_map, to_lonlat, (xmin, ymin, xmax, ymax), fs, scale)
-    _north_arrow(ax, to_map, to_lonlat, (xmin, ymin, xmax, ymax), fs, scale)
+    ax.set_aspect("auto")
+    _scale_bar(ax, to_map, to_lonlat, box, _pt(px["label"] * 0.9), k)
+    _north_arrow(ax, to_map, to_lonlat, box, _pt(px["label"] * 1.2), k)
 
-    fig.text(0.015, 0.985, "\n".join(title_lines), ha="left", va="top", fontsize=fs * 1.9,
-             fontweight="bold", color="#111111")
-    legend_artist = None
+    legend_bottom = top
     if legend:
-        legend_artist = fig.legend(handles=legend, loc="upper left",
-                   bbox_to_anchor=(1 - panel - 0.005, top) if panel else (0.015, bottom - 0.01),
-                   ncols=1 if panel else 2, frameon=False, fontsize=fs * 0.95,
-                   title="Legend", title_fontproperties={"size": fs, "weight": "bold"},
-                   alignment="left", borderaxespad=0.3, handlelength=2.5)
-    if text and panel:
-        _panel_text(fig, legend_artist, text, 1 - panel + 0.005, top, panel, width, fs)
-    fig.text(0.015, 0.012, "\n".join(footer_lines), ha="left", va="bottom",
-             fontsize=fs * 0.62, color="#333333")
+        if landscape:
+            where = {"loc": "upper left", "bbox_to_anchor": (1 - panel + 0.004, top)}
+            room_w, room_h = (panel - 0.01) * width, (top - bottom) * height * 0.55
+        else:
+            where = {"loc": "upper left", "bbox_to_anchor": (map_left, bottom + legend_band)}
+            room_w, room_h = (1 - 2 * margin / width) * width, legend_band * height
+        artist = _fit_legend(fig, renderer, legend, where, px["legend"], room_w, room_h,
+                             ncols=1 if landscape else 2)
+        legend_bottom = artist.get_window_extent(renderer=renderer).y0 / height
+    if text and landscape and min(height, width * 9 / 16) >= _TEXT_FROM:
+        left = 1 - panel + 0.012
+        text_top = legend_bottom - 0.8 * px["text"] / height
+        _fit_text(fig, renderer, (left, text_top), text, px["text"],
+                  max_width=(1 - left) * width - margin,
+                  max_height=max((text_top - bottom) * height, px["text"]),
+                  min_px=max(_MIN_TEXT * min(height, width * 9 / 16), TEXT_SIZES["text"][1]),
+                  color="#111111", linespacing=1.3, gid="step-text")
+    return fig
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format=fmt, dpi=_DPI, facecolor="white", metadata={"Title": heading})
-    return buffer.getvalue()
+
+def _fit_legend(fig: Any, renderer: Any, handles: list[Any], where: dict, size_px: float,
+                room_w: float, room_h: float, ncols: int) -> Any:
+    """Draw the legend at ``size_px``, shrinking it until it fits ``room_w`` by ``room_h``."""
+    size = size_px
+    floor = max(size_px * 0.6, TEXT_SIZES["legend"][1] * 0.8)
+    while True:
+        chars = max(14, int(room_w / ncols / (size * 0.58)) - 4)
+        for handle in handles:
+            raw = handle.get_gid() or handle.get_label()
+            handle.set_gid(raw)
+            indent = "\u2002" if raw.startswith("\t") else ""
+            handle.set_label("\n".join(indent + line for line in
+                                       textwrap.wrap(raw.strip(), chars - len(indent))))
+        artist = fig.legend(handles=handles, **where, ncols=ncols, frameon=False,
+                            fontsize=_pt(size), title="Legend",
+                            title_fontproperties={"size": _pt(size * 1.05), "weight": "bold"},
+                            alignment="left", borderaxespad=0.3, handlelength=2.2,
+                            labelspacing=0.45)
+        box = artist.get_window_extent(renderer=renderer)
+        if (box.width <= room_w + 1 and box.height <= room_h + 1) or size <= floor:
+            return artist
+        artist.remove()
+        size = max(size * 0.9, floor)
 
 
-def _panel_text(fig: Any, legend: Any, text: str, left: float, top: float, panel: float,
-                width: int, fs: float) -> None:
-    """Write a story step's text in the side panel, below the legend."""
-    if legend is not None:
-        fig.draw_without_rendering()
-        box = legend.get_window_extent().transformed(fig.transFigure.inverted())
-        top = box.y0 - 0.02
-    size = fs * 0.78
-    chars = max(20, int((panel - 0.02) * width / (size * _DPI / 72 * 0.6)))
-    lines = [line for para in text.split("\n\n")
-             for line in [*textwrap.wrap(" ".join(para.split()), chars), ""]]
-    fig.text(left, top, "\n".join(lines).rstrip(), ha="left", va="top", fontsize=size,
-             color="#111111", linespacing=1.35)
+def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names: list[str],
+                 crs: str, box: tuple[float, ...], layer_data: Mapping[str, Any] | None,
+                 px: dict[str, float], k: float) -> list[Any]:
+    """Draw the basemap and every layer on ``ax``; return the legend handles."""
+    import matplotlib.patheffects as pe
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    xmin, ymin, xmax, ymax = box
+    halo = [pe.withStroke(linewidth=max(4 * k, 2), foreground="white")]
+    legend: list[Any] = []
+
+    if "countries" not in names and (layer_data is None or "countries" in layer_data):
+        try:
+            countries = layer_frame("countries", layer_data)
+        except LayerNotFoundError:  # the basemap is optional context
+            countries = None
+        if countries is not None and len(countries[0]):
+            gdf, title, attribution, record = countries
+            own = None if record is not None else dict(gdf.attrs.get("style") or {})
+            style = layer_style("countries", 0, record, kind="area", style=own)
+            _draw_areas(ax, gdf.to_crs(crs), style, 1, None, k)
+
+    for z, frame in enumerate(frames, start=2):
+        gdf = frame.gdf[frame.gdf.geometry.notna() & ~frame.gdf.geometry.is_empty]
+        if not len(gdf):
+            continue
+        style = frame.style
+        projected = gdf.to_crs(crs)
+        ids = projected["id"].astype(str) if "id" in projected else None
+        on = ids.isin(list(highlight)) if ids is not None else None
+        lw = _pt(style["weight"] * k)
+        dash = _dashes(style)
+        if frame.kind == "point":
+            legend += _draw_points(ax, projected, style, frame.title, on, z, k)
+        elif frame.kind == "line":
+            projected.plot(ax=ax, color=style["color"], alpha=style["opacity"], linewidth=lw,
+                           linestyle=dash, zorder=z + 10)
+            legend.append(Line2D([], [], color=style["color"], alpha=style["opacity"],
+                                 linewidth=lw, linestyle=dash, label=frame.title))
+            if on is not None and on.any():
+                projected[on].plot(ax=ax, color="black", linewidth=lw + _pt(6 * k),
+                                   zorder=z + 30)
+                projected[on].plot(ax=ax, color=style["color"], linewidth=lw, zorder=z + 31)
+        else:
+            _draw_areas(ax, projected, style, z, on, k)
+            if frame.name != "countries":
+                legend.append(Patch(facecolor=style["fill"],
+                                    alpha=max(style["fill_opacity"], 0.35),
+                                    edgecolor=style["color"], linewidth=lw, linestyle=dash,
+                                    label=frame.title))
+        if on is not None and on.any() and "name" in projected:
+            _label_features(ax, projected[on], frame.kind, box, px["label"], halo, k)
+    return legend
+
+
+def _dashes(style: Mapping[str, Any]) -> Any:
+    """Return the line style of a story style: its dash pattern in units of the line width."""
+    if not style.get("dash"):
+        return "-"
+    weight = float(style["weight"])
+    return (0, tuple(float(d) / weight for d in str(style["dash"]).split()))
+
+
+def _draw_areas(ax: Any, projected: Any, style: Mapping[str, Any], z: int, on: Any,
+                k: float) -> None:
+    """Fill and outline polygons; the focus country lighter and heavier, highlights black."""
+    lw = _pt(style["weight"] * k)
+    dash = _dashes(style)
+    fills = [style["fill"]] * len(projected)
+    alphas = [style["fill_opacity"]] * len(projected)
+    widths = [lw] * len(projected)
+    if style.get("focus") and "iso_a2" in projected:
+        for i, code in enumerate(projected["iso_a2"]):
+            if code == style["focus"]:
+                fills[i], alphas[i] = style["focus_fill"], style["focus_fill_opacity"]
+                widths[i] = _pt((style["weight"] + style["focus_weight"]) * k)
+    from matplotlib.colors import to_rgba
+
+    colours = [to_rgba(c, a) for c, a in zip(fills, alphas, strict=True)]
+    projected.plot(ax=ax, color=colours, edgecolor="none", zorder=z)
+    projected.boundary.plot(ax=ax, color=style["color"], alpha=style["opacity"],
+                            linewidth=widths, linestyle=dash, zorder=z + 1)
+    if on is not None and on.any():
+        projected[on].boundary.plot(ax=ax, color="black", linewidth=lw + _pt(4 * k),
+                                    zorder=z + 30)
+
+
+def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, on: Any,
+                 z: int, k: float) -> list[Any]:
+    """Draw point symbols (by category where the style says so); return legend handles."""
+    import pandas as pd
+    from matplotlib.lines import Line2D
+
+    categories = (projected["category"].astype(str) if "category" in projected
+                  else None)
+    looks = {}
+    for category in (sorted(set(categories)) if categories is not None else [None]):
+        shape = (style["category_shapes"].get(category) if category else None) or style["shape"]
+        fill = (style["category_colors"].get(category) if category else None) or style["fill"]
+        looks[category] = (shape, fill)
+    handles = []
+    classes = category_legend(style, categories if categories is not None else [])
+    for category, (shape, fill) in looks.items():
+        rows = (categories == category if category is not None
+                else pd.Series(True, index=projected.index))
+        if not rows.any():
+            continue
+        marker = _MARKERS.get(shape, "o")
+        size = _pt(style["marker"] * k) * _MARKER_BOOST.get(marker, 1.0)
+        part = projected[rows]
+        part.plot(ax=ax, marker=marker, color=fill, alpha=style["fill_opacity"],
+                  edgecolor=style["outline"], linewidth=_pt(1.5 * k), markersize=size**2,
+                  zorder=z + 20)
+        if on is not None and on[rows].any():
+            big = _pt(style["marker_highlight"] * k) * _MARKER_BOOST.get(marker, 1.0)
+            part[on[rows]].plot(ax=ax, marker=marker, color=fill, edgecolor="black",
+                                linewidth=_pt(2.5 * k), markersize=big**2, zorder=z + 40)
+    size = _pt(style["marker"] * k)
+    handles.append(Line2D([], [], linestyle="none", marker=_MARKERS.get(style["shape"], "o"),
+                          markersize=size * _MARKER_BOOST.get(_MARKERS.get(style["shape"]), 1),
+                          markerfacecolor=style["fill"], markeredgecolor=style["outline"],
+                          label=title))
+    for item in classes:
+        marker = _MARKERS.get(item["shape"], "o")
+        handles.append(Line2D([], [], linestyle="none", marker=marker,
+                              markersize=size * 0.85 * _MARKER_BOOST.get(marker, 1.0),
+                              markerfacecolor=item["fill"], markeredgecolor=style["outline"],
+                              label="\t" + item["label"]))
+    return handles
+
+
+def _label_features(ax: Any, features: Any, kind: str, box: tuple[float, ...],
+                    size_px: float, halo: Any, k: float) -> None:
+    """Name highlighted features; features closer than 4% of the map width share a label."""
+    xmin, ymin, xmax, ymax = box
+    groups: list[tuple[float, float, list[str]]] = []
+    for geom, name_text in zip(features.geometry, features["name"], strict=True):
+        anchor = geom.centroid if kind == "point" else geom.representative_point()
+        if not (xmin <= anchor.x <= xmax and ymin <= anchor.y <= ymax):
+            continue
+        near = next((g for g in groups if math.hypot(g[0] - anchor.x, g[1] - anchor.y)
+                     < 0.04 * (xmax - xmin)), None)
+        if near:
+            near[2].append(str(name_text))
+        else:
+            groups.append((anchor.x, anchor.y, [str(name_text)]))
+    for x, y, texts in groups:
+        label = "\n".join(line for t in texts for line in textwrap.wrap(t, 28))
+        ax.annotate(label, (x, y), xytext=(0, _pt(24 * k)), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=_pt(size_px), fontweight="bold",
+                    path_effects=halo, zorder=100, annotation_clip=True)
 
 
 def _scale_bar(ax: Any, to_map: Any, to_lonlat: Any, box: tuple[float, ...], fs: float,
