@@ -41,14 +41,9 @@ LEAFLET_VERSION = "1.9.4"
 
 _SOURCE_MAP = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)
 _CSS_URL = re.compile(r"url\((['\"]?)(images/[^)'\"]+)\1\)")
-_JSON_ESCAPES = {
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "\u2028": "\\u2028",
-    "\u2029": "\\u2029",
-}
-_JSON_UNSAFE = re.compile("[<>&\u2028\u2029]")
+# <, >, & could end the script or open a comment; U+2028/9 end a JavaScript string in old
+# engines; a lone surrogate (from a "\\ud800" escape in a user's JSON) cannot be written as UTF-8.
+_JSON_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
 
 def leaflet_dir() -> Path:
@@ -143,8 +138,9 @@ def style_tag(css: str) -> str:
 def json_for_script(obj: Any) -> str:
     r"""Return ``obj`` as JSON that is safe to place inside an inline ``<script>``.
 
-    ``<``, ``>``, ``&``, U+2028 and U+2029 are written as ``\uXXXX`` escapes, so no value can end
-    the script, open a comment or break a JavaScript string; the result is still plain JSON.
+    ``<``, ``>``, ``&``, U+2028, U+2029 and lone surrogates are written as ``\uXXXX`` escapes, so
+    no value can end the script, open a comment, break a JavaScript string or fail to encode as
+    UTF-8; the result is still plain JSON.
 
     Raises
     ------
@@ -155,4 +151,4 @@ def json_for_script(obj: Any) -> str:
         text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise RenderError(f"cannot embed data in the page: {exc}") from None
-    return _JSON_UNSAFE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)

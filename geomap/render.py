@@ -459,6 +459,7 @@ def render_map(
         add = [add]
     if not isinstance(title, str) or not title.strip():
         raise RenderError(f"the map title must be non-empty text, got {title!r}")
+    title = title.encode("utf-8", "replace").decode("utf-8")  # undecodable argv bytes -> "?"
     records = catalog.list_layers() if layers is None else [catalog.get_layer(n) for n in layers]
     chosen = {r.name for r in records}
     if basemap:

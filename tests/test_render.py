@@ -17,6 +17,8 @@ import geopandas
 import pandas
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shapely.geometry import Point
 
 import geomap
@@ -394,3 +396,26 @@ def test_leaflet_comes_inline_with_its_licence_and_images():
     assert "sourceMappingURL" not in js
     assert "url(images/" not in css and css.count("data:image/png;base64,") >= 3
     assert "data:image/png;base64," in js  # default marker icons, no image folder needed
+
+
+def test_lone_surrogates_in_data_and_title_still_save(tiny_catalog, tmp_path):
+    from geomap import assets
+
+    # a "\ud800" escape in a JSON file gives a lone surrogate, which UTF-8 cannot hold
+    assert json.loads(assets.json_for_script(["broken \ud800 escape"])) == ["broken \ud800 escape"]
+    assets.json_for_script(["broken \ud800 escape"]).encode("utf-8")
+    m = geomap.render_map(title="bytes \udcff from argv")  # undecodable command-line bytes
+    path = geomap.save_map(m, tmp_path / "s.html")
+    assert payload(path.read_text(encoding="utf-8"))["title"] == "bytes ? from argv"
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_any_text_round_trips_through_the_page(tiny_catalog, values):
+    gdf = user_layer([(70.0 + i * 0.1, 38.0, {"name": v, "note": v[::-1]})
+                      for i, v in enumerate(values)])
+    html_text = page_of(geomap.render_map(["test_border"], add=[gdf], title=values[0] or "t"))
+    assert len(parse(html_text).scripts) == 5
+    features = payload(html_text)["layers"][-1]["features"]
+    assert [(f[1]["name"], f[1]["note"]) for f in features] == [(v, v[::-1]) for v in values]
