@@ -305,3 +305,15 @@ def test_hundred_thousand_points_are_drawn_on_canvas(tiny_catalog, tmp_path, bro
     page.wait_for_selector(".leaflet-popup-content .geomap-popup")
     assert page.locator(".leaflet-popup-content h3").inner_text().startswith("p")
     assert page.console_errors == []
+
+
+def test_notebook_display_draws_the_map_inside_its_iframe(tiny_catalog, tmp_path, browser_page):
+    m = geomap.render_map(["test_sites"])
+    cell = tmp_path / "cell.html"  # what Jupyter puts in the output cell
+    cell.write_text(f"<!DOCTYPE html><html><body>{m._repr_html_()}</body></html>",
+                    encoding="utf-8")
+    page = browser_page.open_html(cell, wait=False)
+    frame = page.frames[1]
+    frame.wait_for_function("() => window.geomap && window.geomap.ready === true")
+    assert frame.evaluate("geomap.counts().test_sites") == 4
+    assert page.console_errors == [] and page.blocked_requests == []
