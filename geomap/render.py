@@ -26,26 +26,26 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import folium
-from branca.element import Element
 
 from geomap import assets, catalog
 from geomap.errors import LayerValidationError, RenderError
 from geomap.schema import CATEGORIES, PRECISION_CODES
 
 if TYPE_CHECKING:
+    import folium
     import geopandas
 
 __all__ = [
     "CANVAS_THRESHOLD",
     "DEFAULT_OUTPUT",
     "DEFAULT_TITLE",
-    "GeomapMap",
     "render_map",
     "save_map",
+    "write_map",
 ]
 
 DEFAULT_TITLE = "China and Russia in Tajikistan: the security footprint"
@@ -133,57 +133,98 @@ ENDED_STATUSES = frozenset({"closed", "historical", "transferred"})
 _YEAR = re.compile(r"^\s*(-?\d{1,4})(?:[-/.T ]|$)")
 
 
-class GeomapMap(folium.Map):
-    """A :class:`folium.Map` that links nothing from another host.
-
-    folium's default page pulls Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this map
-    drops those links and carries Leaflet and geomap's controls inline instead.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # per instance, so add_js_link on one map cannot leak into another
-        self.default_js = []
-        self.default_css = []
+def _head_html(title: str) -> str:
+    """Return the page's ``<title>``, Leaflet and geomap's own assets, all inline."""
+    return "\n".join([
+        f"<title>{html.escape(title)}</title>",
+        assets.style_tag(assets.leaflet_css()),
+        assets.style_tag(assets.geomap_css()),
+        assets.script_tag(assets.leaflet_js()),
+        assets.script_tag(assets.geomap_js()),
+    ])
 
 
-class _Raw(Element):
-    """Text put into the page as it is: never parsed as a Jinja template."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs: Any) -> str:  # noqa: D102
-        return self._text
+def _data_html(element_id: str, payload_json: str) -> str:
+    """Return the layers' JSON in an inert ``<script type="application/json">``."""
+    return f'<script type="application/json" id="{element_id}">{payload_json}</script>'
 
 
-class _GeomapLayers(Element):
-    """geomap's assets, the JSON of every layer and the call that draws them on the map."""
+def _mount_js(map_var: str, element_id: str) -> str:
+    """Return the call that draws the JSON element's layers on the Leaflet map ``map_var``."""
+    return (f"geomap.mount({map_var}, "
+            f'JSON.parse(document.getElementById("{element_id}").textContent));')
 
-    def __init__(self, payload_json: str, title: str) -> None:
-        super().__init__()
-        self._name = "GeomapLayers"
-        self.payload_json = payload_json
-        self.title = title
 
-    def render(self, **kwargs: Any) -> str:  # noqa: D102
-        figure = self.get_root()
-        name = self.get_name()
-        head = "\n".join([
-            f"<title>{html.escape(self.title)}</title>",
-            assets.style_tag(assets.leaflet_css()),
-            assets.style_tag(assets.geomap_css()),
-            assets.script_tag(assets.leaflet_js()),
-            assets.script_tag(assets.geomap_js()),
-        ])
-        figure.header.add_child(_Raw(head), name=name)
-        body = f'<script type="application/json" id="{name}">{self.payload_json}</script>'
-        figure.html.add_child(_Raw(body), name=name)
-        call = (f"geomap.mount({self._parent.get_name()}, "
-                f'JSON.parse(document.getElementById("{name}").textContent));')
-        figure.script.add_child(_Raw(call), name=name)
-        return ""
+@cache
+def _folium_classes() -> tuple[type, type]:
+    """Return geomap's folium map and layer element classes (folium is imported here only)."""
+    import folium
+    from branca.element import Element
+
+    class GeomapMap(folium.Map):
+        """A :class:`folium.Map` that links nothing from another host.
+
+        folium's default page pulls Leaflet, jQuery, Bootstrap and Font Awesome from CDNs; this
+        map drops those links and carries Leaflet and geomap's controls inline instead.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            # per instance, so add_js_link on one map cannot leak into another
+            self.default_js = []
+            self.default_css = []
+
+    class _Raw(Element):
+        """Text put into the page as it is: never parsed as a Jinja template."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self._text = text
+
+        def render(self, **kwargs: Any) -> str:
+            return self._text
+
+    class GeomapLayers(Element):
+        """geomap's assets, the JSON of every layer and the call that draws them."""
+
+        def __init__(self, payload_json: str, title: str) -> None:
+            super().__init__()
+            self._name = "GeomapLayers"
+            self.payload_json = payload_json
+            self.title = title
+
+        def render(self, **kwargs: Any) -> str:
+            figure = self.get_root()
+            name = self.get_name()
+            figure.header.add_child(_Raw(_head_html(self.title)), name=name)
+            figure.html.add_child(_Raw(_data_html(name, self.payload_json)), name=name)
+            figure.script.add_child(_Raw(_mount_js(self._parent.get_name(), name)), name=name)
+            return ""
+
+    return GeomapMap, GeomapLayers
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<style>
+html, body {{ width: 100%; height: 100%; margin: 0; padding: 0; }}
+#geomap_map {{ position: relative; width: 100%; height: 100%; }}
+</style>
+{head}
+</head>
+<body>
+<div id="geomap_map"></div>
+{data}
+<script>
+var geomap_map = L.map("geomap_map", {options});
+{mount}
+</script>
+</body>
+</html>
+"""
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -413,46 +454,23 @@ def _bounds(bboxes: Iterable[list[float]]) -> list[list[float]]:
 # ---------------------------------------------------------------------------------- public API
 
 
-def render_map(
-    layers: str | Sequence[str] | None = None,
-    *,
-    add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
-    title: str = DEFAULT_TITLE,
-    basemap: bool = True,
-    width: str | int = "100%",
-    height: str | int = "100%",
-) -> folium.Map:
-    """Return an interactive, self-contained map of curated and user layers.
+@dataclass(frozen=True)
+class _Prepared:
+    """Everything a page needs: the layers as safe JSON, the title and where to look."""
 
-    Parameters
-    ----------
-    layers
-        Curated layer names to draw; ``None`` draws every curated layer. The basemap layers
-        (theme ``"context"``: countries, rivers, lakes, places) are drawn in any case.
-    add
-        User layers: paths of files ``geomap validate`` accepts, or GeoDataFrames. Each is
-        checked with :func:`geomap.validate_layer` (``curated=False``) first.
-    title
-        Title shown on the map and in the browser tab.
-    basemap
-        Draw the ``context`` layers even when ``layers`` does not name them.
-    width, height
-        Size of the map (CSS length or pixels); the default fills the page.
+    payload_json: str
+    title: str
+    center: list[float]
+    counts: dict[str, int]
 
-    Returns
-    -------
-    folium.Map
-        Displays inline in Jupyter; write it with :func:`save_map` (or ``.save()``).
 
-    Raises
-    ------
-    LayerNotFoundError
-        When a curated layer name is unknown.
-    LayerReadError, LayerValidationError
-        When a user layer cannot be read or breaks the schema.
-    RenderError
-        When the data cannot be put into the page.
-    """
+def _prepare(
+    layers: str | Sequence[str] | None,
+    add: Iterable[str | os.PathLike | geopandas.GeoDataFrame],
+    title: str,
+    basemap: bool,
+) -> _Prepared:
+    """Read, check and convert the layers of a map (see :func:`render_map`)."""
     if isinstance(layers, str):
         layers = [layers]
     if isinstance(add, str | os.PathLike):
@@ -504,13 +522,88 @@ def render_map(
     payload_json = assets.json_for_script(payload)
 
     bounds = payload["bounds"]
-    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
-    m = GeomapMap(location=center, zoom_start=7, tiles=None, width=width, height=height,
+    return _Prepared(
+        payload_json=payload_json,
+        title=title,
+        center=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        counts={layer["name"]: len(layer["features"]) for layer in payload_layers},
+    )
+
+
+def render_map(
+    layers: str | Sequence[str] | None = None,
+    *,
+    add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
+    title: str = DEFAULT_TITLE,
+    basemap: bool = True,
+    width: str | int = "100%",
+    height: str | int = "100%",
+) -> folium.Map:
+    """Return an interactive, self-contained map of curated and user layers.
+
+    Parameters
+    ----------
+    layers
+        Curated layer names to draw; ``None`` draws every curated layer. The basemap layers
+        (theme ``"context"``: countries, rivers, lakes, places) are drawn in any case.
+    add
+        User layers: paths of files ``geomap validate`` accepts, or GeoDataFrames. Each is
+        checked with :func:`geomap.validate_layer` (``curated=False``) first.
+    title
+        Title shown on the map and in the browser tab.
+    basemap
+        Draw the ``context`` layers even when ``layers`` does not name them.
+    width, height
+        Size of the map (CSS length or pixels); the default fills the page.
+
+    Returns
+    -------
+    folium.Map
+        Displays inline in Jupyter; write it with :func:`save_map` (or ``.save()``).
+
+    Raises
+    ------
+    LayerNotFoundError
+        When a curated layer name is unknown.
+    LayerReadError, LayerValidationError
+        When a user layer cannot be read or breaks the schema.
+    RenderError
+        When the data cannot be put into the page.
+    """
+    prepared = _prepare(layers, add, title, basemap)
+    map_class, layers_class = _folium_classes()
+    m = map_class(location=prepared.center, zoom_start=7, tiles=None, width=width, height=height,
                   prefer_canvas=False, control_scale=False, zoom_snap=0.25)
-    m.add_child(_GeomapLayers(payload_json, title))
-    m.geomap_layers = [layer["name"] for layer in payload_layers]
-    m.geomap_counts = {layer["name"]: len(layer["features"]) for layer in payload_layers}
+    m.add_child(layers_class(prepared.payload_json, prepared.title))
+    m.geomap_layers = list(prepared.counts)
+    m.geomap_counts = dict(prepared.counts)
     return m
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise RenderError(f"{path}: is a folder; give a file name such as {path / 'map.html'}")
+    if path.exists() and not overwrite:
+        raise RenderError(f"{path}: already exists; use --overwrite (overwrite=True) to replace it")
+    if not path.parent.is_dir():
+        raise RenderError(f"{path}: folder {path.parent} does not exist")
+
+
+def _write_atomic(path: Path, page: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise RenderError(f"{path}: cannot write the map ({exc.strerror or exc})") from None
+        raise
 
 
 def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
@@ -525,25 +618,43 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
         When ``path`` exists and ``overwrite`` is false, or its folder does not exist.
     """
     path = Path(path)
-    if path.is_dir():
-        raise RenderError(f"{path}: is a folder; give a file name such as {path / 'map.html'}")
-    if path.exists() and not overwrite:
-        raise RenderError(f"{path}: already exists; use --overwrite (overwrite=True) to replace it")
-    folder = path.parent
-    if not folder.is_dir():
-        raise RenderError(f"{path}: folder {folder} does not exist")
+    _check_target(path, overwrite)
     page = m.get_root().render().encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RenderError(f"{path}: cannot write the map ({exc.strerror or exc})") from None
-        raise
+    _write_atomic(path, page)
     return path
+
+
+def write_map(
+    path: str | os.PathLike,
+    layers: str | Sequence[str] | None = None,
+    *,
+    add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
+    title: str = DEFAULT_TITLE,
+    basemap: bool = True,
+    overwrite: bool = False,
+) -> dict[str, int]:
+    """Write the map page of :func:`render_map` straight to ``path``, without folium.
+
+    This is what ``geomap map`` runs: the same page (same assets, data and controls) in a
+    plain HTML shell, so the command does not pay for importing folium and pandas.
+
+    Returns
+    -------
+    dict
+        Feature count per layer drawn, in drawing order.
+
+    Raises
+    ------
+    RenderError
+        As :func:`save_map`; and as :func:`render_map` for the layers.
+    """
+    path = Path(path)
+    _check_target(path, overwrite)
+    prepared = _prepare(layers, add, title, basemap)
+    options = json.dumps({"center": prepared.center, "zoom": 7, "zoomControl": True,
+                          "zoomSnap": 0.25, "preferCanvas": False})
+    page = _PAGE.format(head=_head_html(prepared.title),
+                        data=_data_html("geomap_data", prepared.payload_json),
+                        options=options, mount=_mount_js("geomap_map", "geomap_data"))
+    _write_atomic(path, page.encode("utf-8"))
+    return dict(prepared.counts)

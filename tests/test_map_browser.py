@@ -14,7 +14,14 @@ from geomap import catalog
 pytestmark = pytest.mark.browser
 
 
-def build(tmp_path, name="map.html", **kwargs):
+def build(tmp_path, name="map.html", via="python", **kwargs):
+    """Write a map page as Python users do (render_map + save_map) or as ``geomap map`` does."""
+    if via == "cli":
+        from geomap.render import write_map
+
+        layers = kwargs.pop("layers", None)
+        write_map(tmp_path / name, layers, **kwargs)
+        return tmp_path / name
     return geomap.save_map(geomap.render_map(**kwargs), tmp_path / name)
 
 
@@ -60,8 +67,9 @@ def checkbox(page, name):
 # ------------------------------------------------------------------------ the full curated map
 
 
-def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, output_dir):
-    path = build(tmp_path)
+@pytest.mark.parametrize("via", ["cli", "python"])
+def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, output_dir, via):
+    path = build(tmp_path, via=via)
     page = browser_page.open_html(path)
     assert page.console_errors == []
     assert page.blocked_requests == []
@@ -80,7 +88,7 @@ def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, ou
     themes = page.locator(".geomap-layers fieldset legend").all_text_contents()
     present = [title for key, title in catalog.THEMES.items() if catalog.list_layers(key)]
     assert themes == present + ["Background tiles"]
-    page.screenshot(path=str(output_dir / "map_full.png"), full_page=True)
+    page.screenshot(path=str(output_dir / f"map_full_{via}.png"), full_page=True)
 
 
 def test_popup_of_a_curated_site_shows_readable_citations(tmp_path, browser_page):
@@ -248,9 +256,12 @@ def hostile_file(tmp_path):
     return path
 
 
-def test_hostile_user_layer_executes_nothing(tiny_catalog, tmp_path, browser_page, output_dir):
+@pytest.mark.parametrize("via", ["cli", "python"])
+def test_hostile_user_layer_executes_nothing(tiny_catalog, tmp_path, browser_page, output_dir,
+                                             via):
     page = browser_page.open_html(build(
-        tmp_path, add=[hostile_file(tmp_path)], title="<img src=x onerror=alert(1)> {{ 6*7 }}"))
+        tmp_path, via=via, add=[hostile_file(tmp_path)],
+        title="<img src=x onerror=alert(1)> {{ 6*7 }}"))
     assert page.title() == "<img src=x onerror=alert(1)> {{ 6*7 }}"
     index = page.evaluate("Object.keys(geomap.totals()).length - 1")
     assert page.evaluate("geomap.counts()")["hostile <b>layer"] == len(HOSTILE)
@@ -276,7 +287,7 @@ def test_hostile_user_layer_executes_nothing(tiny_catalog, tmp_path, browser_pag
     assert page.evaluate("document.querySelectorAll('.geomap-map img, .geomap-map script, "
                          ".geomap-map svg [onload], a[href^=\"javascript\" i]').length") == 0
     assert "49" not in page.inner_text(".leaflet-popup-content")
-    page.screenshot(path=str(output_dir / "map_hostile.png"))
+    page.screenshot(path=str(output_dir / f"map_hostile_{via}.png"))
 
 
 # --------------------------------------------------------------------------------- big layer

@@ -419,3 +419,24 @@ def test_any_text_round_trips_through_the_page(tiny_catalog, values):
     assert len(parse(html_text).scripts) == 5
     features = payload(html_text)["layers"][-1]["features"]
     assert [(f[1]["name"], f[1]["note"]) for f in features] == [(v, v[::-1]) for v in values]
+
+
+def test_geomap_map_skips_folium_and_pandas_for_speed(tmp_path):
+    code = ("import sys; from geomap.cli import main; code = main(['map', '-o', 'm.html']); "
+            "print(code, 'folium' in sys.modules, 'pandas' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.split()[-3:] == ["0", "False", "False"], done.stderr
+
+
+def test_cli_page_and_python_page_carry_the_same_data(tiny_catalog, tmp_path):
+    from geomap.render import write_map
+
+    counts = write_map(tmp_path / "cli.html", ["test_sites"], title="Same")
+    python_page = page_of(geomap.render_map(["test_sites"], title="Same"))
+    cli_page = (tmp_path / "cli.html").read_text(encoding="utf-8")
+    assert payload(cli_page) == payload(python_page)
+    assert counts == {"countries": 2, "places": 2, "test_sites": 4}
+    assert parse(cli_page).fetched == [] and "<link" not in cli_page
+    with pytest.raises(RenderError, match="already exists"):
+        write_map(tmp_path / "cli.html", ["test_sites"])

@@ -22,19 +22,15 @@ def map_command(layers: tuple[str, ...], add: tuple[str, ...], output: str | Non
     """Write an interactive map page that works offline.
 
     The page carries Leaflet, the controls and the data inline: open it in any browser, with or
-    without a network. The basemap (countries, rivers, lakes, places) is always drawn.
+    without a network. The basemap (countries, lakes, places) is always drawn.
     """
-    from geomap.errors import RenderError
-    from geomap.render import DEFAULT_OUTPUT, DEFAULT_TITLE, render_map, save_map
+    from geomap.render import DEFAULT_OUTPUT, DEFAULT_TITLE, write_map
 
     path = Path(output) if output else DEFAULT_OUTPUT
     if output is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not overwrite:  # fail before the work, not after
-        raise RenderError(f"{path}: already exists; use --overwrite to replace it")
-    m = render_map(list(layers) or None, add=list(add), title=title or DEFAULT_TITLE)
-    save_map(m, path, overwrite=overwrite)
-    counts = m.geomap_counts
+    counts = write_map(path, list(layers) or None, add=list(add), title=title or DEFAULT_TITLE,
+                       overwrite=overwrite)
     size_kb = path.stat().st_size / 1024
     click.echo(f"wrote {path}: {len(counts)} layers, {sum(counts.values())} features, "
                f"{size_kb:,.0f} kB")
