@@ -354,7 +354,7 @@ def _figure(
 ) -> Any:
     """Return the matplotlib Figure of a picture (its label is the heading)."""
     import shapely
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.figure import Figure
     from pyproj import Transformer
 
@@ -383,7 +383,8 @@ def _figure(
     heading = title or "; ".join(f.title for f in frames if f.name != "countries") or "geomap"
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white",
                  label=heading)
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    # measures text; not the figure's canvas, which would redraw after every geopandas plot
+    renderer = RendererAgg(width, height, _DPI)
     margin = max(0.012 * width, 8)
     landscape = width >= height
     panel = _PANEL if landscape else 0.0
@@ -512,7 +513,9 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
             gdf, title, attribution, record = countries
             own = None if record is not None else dict(gdf.attrs.get("style") or {})
             style = layer_style("countries", 0, record, kind="area", style=own)
-            _draw_areas(ax, gdf.to_crs(crs), style, 1, None, k)
+            before = len(ax.collections)
+            _draw_areas(ax, gdf.to_crs(crs), style, 1, None, k, "countries")
+            _tag(ax, before, "countries")
 
     for z, frame in enumerate(frames, start=2):
         gdf = frame.gdf[frame.gdf.geometry.notna() & ~frame.gdf.geometry.is_empty]
@@ -524,8 +527,9 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
         on = ids.isin(list(highlight)) if ids is not None else None
         lw = _pt(style["weight"] * k)
         dash = _dashes(style)
+        before = len(ax.collections)
         if frame.kind == "point":
-            legend += _draw_points(ax, projected, style, frame.title, on, z, k)
+            legend += _draw_points(ax, projected, style, frame.title, on, z, k, frame.name)
         elif frame.kind == "line":
             projected.plot(ax=ax, color=style["color"], alpha=style["opacity"], linewidth=lw,
                            linestyle=dash, zorder=z + 10)
@@ -533,18 +537,27 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
                                  linewidth=lw, linestyle=dash, label=frame.title))
             if on is not None and on.any():
                 projected[on].plot(ax=ax, color="black", linewidth=lw + _pt(6 * k),
-                                   zorder=z + 30)
-                projected[on].plot(ax=ax, color=style["color"], linewidth=lw, zorder=z + 31)
+                                   zorder=z + 30, gid=f"{frame.name}:highlight")
+                projected[on].plot(ax=ax, color=style["color"], linewidth=lw, zorder=z + 31,
+                                   gid=f"{frame.name}:highlight")
         else:
-            _draw_areas(ax, projected, style, z, on, k)
+            _draw_areas(ax, projected, style, z, on, k, frame.name)
             if frame.name != "countries":
                 legend.append(Patch(facecolor=style["fill"],
                                     alpha=max(style["fill_opacity"], 0.35),
                                     edgecolor=style["color"], linewidth=lw, linestyle=dash,
                                     label=frame.title))
+        _tag(ax, before, frame.name)
         if on is not None and on.any() and "name" in projected:
             _label_features(ax, projected[on], frame.kind, box, px["label"], halo, k)
     return legend
+
+
+def _tag(ax: Any, before: int, name: str) -> None:
+    """Name the collections drawn since ``before`` after their layer (``gid``, kept in SVG)."""
+    for collection in ax.collections[before:]:
+        if collection.get_gid() is None:
+            collection.set_gid(name)
 
 
 def _dashes(style: Mapping[str, Any]) -> Any:
@@ -556,7 +569,7 @@ def _dashes(style: Mapping[str, Any]) -> Any:
 
 
 def _draw_areas(ax: Any, projected: Any, style: Mapping[str, Any], z: int, on: Any,
-                k: float) -> None:
+                k: float, name: str) -> None:
     """Fill and outline polygons; the focus country lighter and heavier, highlights black."""
     lw = _pt(style["weight"] * k)
     dash = _dashes(style)
@@ -571,16 +584,16 @@ def _draw_areas(ax: Any, projected: Any, style: Mapping[str, Any], z: int, on: A
     from matplotlib.colors import to_rgba
 
     colours = [to_rgba(c, a) for c, a in zip(fills, alphas, strict=True)]
-    projected.plot(ax=ax, color=colours, edgecolor="none", zorder=z)
+    projected.plot(ax=ax, color=colours, edgecolor="none", zorder=z, gid=name)
     projected.boundary.plot(ax=ax, color=style["color"], alpha=style["opacity"],
-                            linewidth=widths, linestyle=dash, zorder=z + 1)
+                            linewidth=widths, linestyle=dash, zorder=z + 1, gid=f"{name}:outline")
     if on is not None and on.any():
         projected[on].boundary.plot(ax=ax, color="black", linewidth=lw + _pt(4 * k),
-                                    zorder=z + 30)
+                                    zorder=z + 30, gid=f"{name}:highlight")
 
 
 def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, on: Any,
-                 z: int, k: float) -> list[Any]:
+                 z: int, k: float, name: str) -> list[Any]:
     """Draw point symbols (by category where the style says so); return legend handles."""
     import pandas as pd
     from matplotlib.lines import Line2D
@@ -604,11 +617,12 @@ def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, 
         part = projected[rows]
         part.plot(ax=ax, marker=marker, color=fill, alpha=style["fill_opacity"],
                   edgecolor=style["outline"], linewidth=_pt(1.5 * k), markersize=size**2,
-                  zorder=z + 20)
+                  zorder=z + 20, gid=f"{name}:{category}" if category else name)
         if on is not None and on[rows].any():
             big = _pt(style["marker_highlight"] * k) * _MARKER_BOOST.get(marker, 1.0)
             part[on[rows]].plot(ax=ax, marker=marker, color=fill, edgecolor="black",
-                                linewidth=_pt(2.5 * k), markersize=big**2, zorder=z + 40)
+                                linewidth=_pt(2.5 * k), markersize=big**2, zorder=z + 40,
+                                gid=f"{name}:highlight")
     size = _pt(style["marker"] * k)
     handles.append(Line2D([], [], linestyle="none", marker=_MARKERS.get(style["shape"], "o"),
                           markersize=size * _MARKER_BOOST.get(_MARKERS.get(style["shape"]), 1),

@@ -635,9 +635,10 @@ def layer_style(
     adjust = STORY_ADJUSTMENTS
     colour = str(raw.get("color") or "#3388ff")
     fill = str(raw.get("fill_color") or colour)
-    factor = float(adjust["weight_factor"])
-    weight = max(float(raw.get("weight", 2 if kind != "point" else 1)) * factor,
-                 float(adjust["min_weight"]))
+    raw_weight = float(raw.get("weight", 2 if kind != "point" else 1))
+    weight = max(raw_weight * float(adjust["weight_factor"]), float(adjust["min_weight"]))
+    # dashes stretch with the line, so a dash pattern keeps its look
+    factor = weight / raw_weight if raw_weight > 0 else 1.0
     dash_values = [float(x) for x in str(raw.get("dash_array") or "").replace(",", " ").split()]
     dash = " ".join(f"{x * factor:g}" for x in dash_values) or None
     result: dict[str, Any] = {

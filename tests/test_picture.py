@@ -18,9 +18,12 @@ from PIL import Image
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon
 
+from geomap import catalog
 from geomap.cli import cli
 from geomap.errors import LayerNotFoundError, RenderError
 from geomap.picture import (
+    _MARKERS,
+    _figure,
     _nice_length,
     _north_arrow,
     _scale_bar,
@@ -29,7 +32,7 @@ from geomap.picture import (
     render_step_pictures,
     step_picture_path,
 )
-from geomap.story import load_story
+from geomap.story import TAJIKISTAN_BOUNDS, load_story
 
 VERMILLION = (0xD5, 0x5E, 0x00)  # Chinese security sites in the story palette
 
@@ -244,3 +247,166 @@ def test_picture_command_errors_in_a_real_process(tmp_path):
         assert len(lines) == 1 and lines[0].startswith("geomap: error: ")
         assert message in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- same look as the map
+
+
+def layer_collections(ax, name):
+    """The collections drawn for one layer (not its outline or highlight overlays)."""
+    return [c for c in ax.collections
+            if (c.get_gid() or "").split(":")[0] == name
+            and not (c.get_gid() or "").endswith((":outline", ":highlight"))]
+
+
+def test_pictures_draw_each_layer_in_its_catalog_style():
+    from matplotlib.colors import to_rgb
+    from matplotlib.markers import MarkerStyle
+
+    names = [n for n in catalog.layer_names() if n != "countries"]
+    fig = _figure(names, [], None, "All layers", [], "", None, (1280, 720), None)
+    ax = fig.axes[0]
+    for name in ["countries", *names]:
+        raw = catalog.get_layer(name).style
+        colour, fill = to_rgb(raw["color"]), to_rgb(raw.get("fill_color", raw["color"]))
+        drawn = layer_collections(ax, name)
+        assert drawn, name
+        kind = catalog.get_layer(name).geometry_type.replace("Multi", "")
+        for collection in drawn:
+            if kind == "Point":
+                category = collection.get_gid().partition(":")[2]
+                want = to_rgb((raw.get("category_colors") or {}).get(category, fill))
+                assert [tuple(c[:3]) for c in collection.get_facecolor()] == [want], name
+                outline = to_rgb("#222222") if colour == fill else colour
+                assert tuple(collection.get_edgecolor()[0][:3]) == outline, name
+                shape = (raw.get("category_symbols") or {}).get(category, raw["symbol"])
+                marker = MarkerStyle(_MARKERS[shape])
+                expected = marker.get_path().transformed(marker.get_transform()).vertices
+                got = collection.get_paths()[0].vertices
+                assert got.shape == expected.shape and np.allclose(got, expected), (name, shape)
+            elif kind == "LineString":
+                assert tuple(collection.get_edgecolor()[0][:3]) == colour, name
+                assert collection.get_edgecolor()[0][3] == pytest.approx(raw.get("opacity", 1))
+                offset, dashes = collection.get_linestyle()[0]
+                if raw.get("dash_array"):
+                    width = collection.get_linewidth()[0]
+                    want = [float(d) / raw["weight"] for d in
+                            raw["dash_array"].replace(",", " ").split()]
+                    assert [d / width for d in dashes] == pytest.approx(want), name
+                else:
+                    assert dashes is None, name
+            else:
+                faces = {tuple(np.round(c, 4)) for c in collection.get_facecolor()}
+                want = tuple(np.round([*fill, raw.get("fill_opacity", 0.3)], 4))
+                assert want in faces, name
+                outlines = [c for c in ax.collections if c.get_gid() == f"{name}:outline"]
+                assert tuple(outlines[0].get_edgecolor()[0][:3]) == colour, name
+
+
+def test_picture_pixels_show_the_catalog_colours(pictures):
+    names = ["chinese_security_sites", "russian_military", "mines", "bri_sites",
+             "joint_exercises", "bri_highways"]
+    path = render_picture(names, pictures / "catalog-colours.png", size=(1280, 720),
+                          overwrite=True)
+    rgb = pixel_stats(path)[1]
+    for name in names:
+        style = catalog.get_layer(name).style
+        colour = style.get("fill_color", style["color"])
+        wanted = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert count_colour(rgb, wanted, tolerance=10) > 60, name
+
+
+def to_pixel(fig, ax, lon, lat, bounds):
+    """Pixel (column, row from the top) of a place in a picture drawn for ``bounds``."""
+    west, south, east, north = bounds
+    crs = (f"+proj=aeqd +lat_0={(south + north) / 2:.4f} +lon_0={(west + east) / 2:.4f} "
+           "+datum=WGS84 +units=m +no_defs")
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(lon, lat)
+    col, row = ax.transData.transform((x, y))
+    return int(col), int(fig.bbox.height - row)
+
+
+def test_tajikistan_stands_out_from_its_neighbours_in_pictures():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    bounds = TAJIKISTAN_BOUNDS
+    fig = _figure(["tajik_afghan_border"], [], bounds, "Tajikistan", [], "", None,
+                  (1280, 720), None)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    image = np.asarray(canvas.buffer_rgba())[..., :3].astype(float) / 255
+    ax = fig.axes[0]
+
+    def luminance(lon, lat):
+        col, row = to_pixel(fig, ax, lon, lat, bounds)
+        rgb = image[row - 2:row + 3, col - 2:col + 3].reshape(-1, 3).mean(axis=0)
+        linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
+    tajikistan = luminance(70.5, 38.6)  # Rasht valley, well inside the country
+    for where, (lon, lat) in {"Uzbekistan": (67.5, 40.3), "Afghanistan": (67.8, 36.9),
+                              "Kyrgyzstan": (73.5, 40.8)}.items():
+        ratio = (tajikistan + 0.05) / (luminance(lon, lat) + 0.05)
+        assert ratio >= 1.2, (where, ratio)  # WCAG contrast of the focus country
+    assert tajikistan > 0.85  # near white, as on the story page and the main map
+
+
+# Slides: a 16:9 slide is 540 pt tall, and the usual minimums for a room are 28 pt for titles
+# and 18 pt for text, i.e. 5.2 % and 3.3 % of the height: 56 px and 36 px on a 1080-pixel
+# slide, 37 px and 24 px on a 720-pixel one.
+TITLE_SHARE, LEGEND_SHARE = 0.052, 0.033
+
+
+def font_px(text) -> float:
+    return text.get_fontsize() * 100 / 72
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (640, 360)])
+def test_picture_text_grows_with_the_picture(size):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    width, height = size
+    story = load_story()
+    number = next(i for i, s in enumerate(story.steps, 1) if "bri_sites" in s.layers)
+    step = story.steps[number - 1]
+    fig = _figure(story.step_layers(number), step.highlight, step.view.bounds, step.title,
+                  [c.label() for c in step.citations], step.text, step.until, size, None)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    by_gid = {t.get_gid(): t for t in fig.texts if t.get_gid()}
+    title, legend = by_gid["title"], fig.legends[0]
+    assert font_px(title) >= max(TITLE_SHARE * height, 20) - 0.01
+    legend_px = min(font_px(t) for t in legend.get_texts())
+    assert legend_px >= max(LEGEND_SHARE * height * 0.6, 10)  # may shrink a little to fit
+    if height >= 720:
+        assert legend_px >= LEGEND_SHARE * height - 0.01
+        assert "step-text" in by_gid  # the step's text is in the side panel
+    else:
+        assert "step-text" not in by_gid  # too small to read: left out, not squeezed in
+    # nothing runs off the picture, and the step text does not run into the footer
+    for artist in [*fig.texts, legend]:
+        box = artist.get_window_extent(renderer=renderer)
+        assert box.x0 >= 0 and box.y0 >= 0, artist
+        assert box.x1 <= width + 1 and box.y1 <= height + 1, artist
+    if "step-text" in by_gid:
+        text_box = by_gid["step-text"].get_window_extent(renderer=renderer)
+        footer_box = by_gid["footer"].get_window_extent(renderer=renderer)
+        assert text_box.y0 > footer_box.y1
+
+
+def ink_rows(path, colour=(0x11, 0x11, 0x11), band=0.12):
+    """Rows of the top band of a picture that hold title ink."""
+    rgb = pixel_stats(path)[1]
+    top = rgb[: int(rgb.shape[0] * band)]
+    rows = np.nonzero((np.abs(top - np.array(colour)).max(axis=2) <= 40).any(axis=1))[0]
+    return rows.max() - rows.min() + 1 if len(rows) else 0
+
+
+def test_title_ink_is_as_tall_on_a_1280_picture_as_on_a_1920_slide(pictures):
+    heights = {}
+    for width, height in [(1920, 1080), (1280, 720)]:
+        path = render_picture(path=pictures / f"title-{width}x{height}.png", story="default",
+                              step=12, size=(width, height), overwrite=True)
+        heights[height] = ink_rows(path)
+        # capitals and descenders of a title set at 5.2 % of the height span over 4 %
+        assert heights[height] >= 0.04 * height, heights
+    assert heights[1080] / heights[720] == pytest.approx(1.5, rel=0.1)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -18,6 +19,9 @@ from geomap import catalog
 from geomap.cli import cli
 from geomap.errors import RenderError
 from geomap.story import (
+    BACKGROUND,
+    FOCUS_COUNTRY,
+    SYMBOLS,
     Story,
     StoryError,
     build_story_html,
@@ -335,3 +339,98 @@ def test_readme_example_story_is_valid(tmp_path):
     assert story.steps[1].view.zoom == 9
     result = CliRunner().invoke(cli, ["story", str(path), "-o", str(tmp_path / "my.html")])
     assert result.exit_code == 0, result.output
+
+
+# ----------------------------------------------------------------------------- one visual language
+
+
+def page_data(html: str) -> dict:
+    return json.loads(re.search(r'id="story-data">(.*?)</script>', html, re.S).group(1))
+
+
+def all_layers_page(tmp_path: Path) -> dict:
+    """The page data of a one-step story that shows every curated layer."""
+    names = catalog.layer_names()
+    path = write_story(tmp_path / "all.yaml", [step("Everything", layers=names)])
+    return page_data(build_story_html(load_story(path)))
+
+
+def test_story_draws_every_layer_in_its_catalog_style(tmp_path):
+    data = all_layers_page(tmp_path)
+    for record in catalog.list_layers():
+        raw, got = record.style, data["layers"][record.name]["style"]
+        where = record.name
+        assert got["color"] == raw["color"], where
+        assert got["fill"] == raw.get("fill_color", raw["color"]), where
+        assert got["opacity"] == raw.get("opacity", 1.0), where
+        if "fill_opacity" in raw:
+            assert got["fill_opacity"] == raw["fill_opacity"], where
+        # heavier for a projector, never lighter; a dashed line keeps its dash-to-width look
+        weight = raw.get("weight", 2)
+        assert got["weight"] >= weight, where
+        if raw.get("dash_array"):
+            want = [float(d) / weight for d in raw["dash_array"].replace(",", " ").split()]
+            have = [float(d) / got["weight"] for d in got["dash"].split()]
+            assert have == pytest.approx(want), where
+        else:
+            assert got["dash"] is None, where
+        if data["layers"][record.name]["kind"] == "point":
+            assert raw.get("symbol", "circle") in SYMBOLS, where  # drawable as the catalog says
+            assert got["shape"] == raw.get("symbol", "circle"), where
+            assert got["category_shapes"] == raw.get("category_symbols", {}), where
+            assert got["category_colors"] == raw.get("category_colors", {}), where
+
+
+def test_layers_drawn_by_category_list_their_classes_in_the_legend(tmp_path):
+    data = all_layers_page(tmp_path)
+    raw = catalog.get_layer("bri_sites").style
+    classes = data["layers"]["bri_sites"]["categories"]
+    present = {f["properties"]["category"] for f in data["layers"]["bri_sites"]["features"]}
+    assert {c["category"] for c in classes} == present & set(raw["category_symbols"])
+    for item in classes:
+        assert item["shape"] == raw["category_symbols"][item["category"]]
+        assert item["fill"] == raw.get("fill_color", raw["color"])
+    assert "Mountain pass" in {c["label"] for c in classes}
+
+
+def relative_luminance(colour: str, alpha: float = 1.0, under: str = "#ffffff") -> float:
+    """WCAG relative luminance of ``colour`` drawn with ``alpha`` over ``under``."""
+    from matplotlib.colors import to_rgb
+
+    top, bottom = np.array(to_rgb(colour)), np.array(to_rgb(under))
+    rgb = alpha * top + (1 - alpha) * bottom
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float(linear @ [0.2126, 0.7152, 0.0722])
+
+
+def test_focus_country_stands_out_from_its_neighbours(tmp_path):
+    style = all_layers_page(tmp_path)["layers"]["countries"]["style"]
+    assert style["focus"] == FOCUS_COUNTRY == "TJ"
+    focus = relative_luminance(style["focus_fill"], style["focus_fill_opacity"], BACKGROUND)
+    others = relative_luminance(style["fill"], style["fill_opacity"], BACKGROUND)
+    # WCAG contrast ratio between Tajikistan and its neighbours as they appear on the map
+    assert (focus + 0.05) / (others + 0.05) >= 1.2
+    assert style["weight"] + style["focus_weight"] > style["weight"]
+
+
+def test_own_layers_without_a_style_get_distinct_fallback_colours(tmp_path):
+    layers = small_layers()
+    layers["border"].attrs["style"] = {"color": "#000000", "dash_array": "4 2", "weight": 2}
+    path = write_story(tmp_path / "s.yaml", [step("Own", layers=["gbao", "sites", "border"])])
+    data = page_data(build_story_html(load_story(path, layer_data=layers), layer_data=layers))
+    styles = {name: data["layers"][name]["style"] for name in ("gbao", "sites", "border")}
+    assert styles["border"]["color"] == "#000000" and styles["border"]["dash"] == "6 3"
+    assert styles["gbao"]["color"] != styles["sites"]["color"]
+    # a name shared with the catalog does not borrow the curated layer's style
+    assert styles["gbao"]["color"] != catalog.get_layer("gbao").style["color"]
+
+
+def test_story_error_lives_in_the_error_tree():
+    import geomap
+    from geomap.errors import GeomapError
+    from geomap.errors import StoryError as FromErrors
+
+    assert StoryError is FromErrors is geomap.StoryError
+    assert issubclass(StoryError, GeomapError) and issubclass(StoryError, ValueError)
+    assert "StoryError" in geomap.__all__
+    assert StoryError("x.yaml: broken", ["a", "b"]).problems == ["a", "b"]

@@ -75,6 +75,8 @@
     svg.setAttribute("width", String(size));
     svg.setAttribute("height", String(size));
     svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "story-symbol story-symbol-" +
+      (SHAPES[look.shape] ? look.shape : "circle"));
     var make = SHAPES[look.shape] || SHAPES.circle;
     var shape = make();
     shape.setAttribute("fill", look.fill);
@@ -560,6 +562,23 @@
       return featureLayers[name].filter(function (item) {
         return leafletLayers[name].hasLayer(item.layer);
       }).map(function (item) { return item.id; });
+    },
+    /** How each shown feature of a layer is drawn in the page: stroke, fill and shape. */
+    drawn: function (name) {
+      if (!map.hasLayer(leafletLayers[name])) { return []; }
+      return featureLayers[name].filter(function (item) {
+        return leafletLayers[name].hasLayer(item.layer);
+      }).map(function (item) {
+        var node = item.isPoint ? item.layer.getElement().querySelector(".story-symbol > *")
+          : item.layer.getElement();
+        var svg = item.isPoint ? node.parentNode : null;
+        return { id: item.id, category: item.props.category || null,
+          iso_a2: item.props.iso_a2 || null,
+          stroke: node.getAttribute("stroke"), fill: node.getAttribute("fill"),
+          dash: node.getAttribute("stroke-dasharray"),
+          width: parseFloat(node.getAttribute("stroke-width")),
+          shape: svg ? svg.getAttribute("class").replace(/^.*story-symbol-/, "") : null };
+      });
     },
     highlighted: function () {
       var out = [];
