@@ -93,7 +93,12 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
     elif suffix == ".csv":
         options = dict(_CSV_OPTIONS)
         notes = _sidecar_notes(path.with_suffix(".fields.json"))
-    source = f"/vsizip/{path.resolve()}/{folder}" if suffix == ".zip" and folder else path
+    source: str | Path = path
+    if suffix == ".zip" and folder:
+        source = f"/vsizip/{path.resolve()}/{folder}"
+    elif suffix == ".kmz":
+        member = _kmz_document(path)
+        source = f"/vsizip/{path.resolve()}/{member}"
     gdf, chosen, driver = _read_ogr(path, layer, options, source)
     if not hasattr(gdf, "geometry"):
         if driver == "CSV":
@@ -106,6 +111,9 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
         notes = notes_by_layer.get(chosen)
     elif suffix == ".kml":
         notes = _kml_notes(path, chosen)
+    elif suffix == ".kmz":
+        with zipfile.ZipFile(path) as zf, zf.open(member) as fh:
+            notes = _kml_notes(fh, chosen)
     elif driver == "GPKG":
         notes = _gpkg_notes(path, chosen)
     gdf = _restore(gdf, notes, driver=driver, path=path)
@@ -313,7 +321,19 @@ def _gpkg_notes(path: Path, layer: str) -> dict | None:
     return notes if isinstance(notes, dict) else None
 
 
-def _kml_notes(path: Path, layer: str) -> dict | None:
+def _kmz_document(path: Path) -> str:
+    """Return the name of the KML document inside a KMZ (``doc.kml`` or its first .kml)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            kmls = [n for n in zf.namelist() if n.lower().endswith(".kml")]
+    except zipfile.BadZipFile:
+        raise LayerReadError(f"{path}: not a readable KMZ (zip) archive") from None
+    if not kmls:
+        raise LayerReadError(f"{path}: KMZ holds no .kml document")
+    return "doc.kml" if "doc.kml" in kmls else kmls[0]
+
+
+def _kml_notes(path: Any, layer: str) -> dict | None:
     """Return geomap's notes for ``layer`` from a KML document's ExtendedData, if any."""
     try:
         for _, element in ET.iterparse(path, events=("end",)):

@@ -159,6 +159,18 @@ def test_kml_from_another_tool(tmp_path):
     assert validate_layer(path) == []
 
 
+def test_kmz_reads_like_its_kml(tmp_path):
+    kml = write_layer(towns(), tmp_path / "towns.kml").path
+    kmz = tmp_path / "towns.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.write(kml, "doc.kml")
+    gdf = read_file(kmz)
+    assert_towns(gdf)
+    assert gdf["capital"].tolist() == [True, False]
+    (tmp_path / "notes.kmz").write_text("not a zip", encoding="utf-8")
+    assert "not a readable KMZ (zip) archive" in one_line_error(tmp_path / "notes.kmz")
+
+
 def test_geoparquet_in_another_crs_is_reprojected(tmp_path):
     path = tmp_path / "towns.parquet"
     towns(32642).to_parquet(path)
