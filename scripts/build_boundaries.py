@@ -265,6 +265,7 @@ def load_countries() -> dict[str, dict]:
     table = pyogrio.read_dataframe(
         f"/vsizip/{path}/ne_10m_admin_0_countries_deu.shp",
         columns=["ISO_A2", "NAME_EN", "NAME_RU", "NE_ID", "WIKIDATAID"],
+        encoding="utf-8",  # the zip has no .cpg; Natural Earth's DBF text is UTF-8
     )
     countries = {}
     for row in table.itertuples():

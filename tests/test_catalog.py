@@ -98,3 +98,14 @@ def test_wheel_ships_every_layer(tmp_path):
     assert "geomap/layers/catalog.json" in names
     for name in LAYER_NAMES:
         assert f"geomap/layers/{name}.geojson" in names
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_tajik_and_russian_names_are_cyrillic_text(name):
+    """Names decoded with the wrong code page (mojibake such as 'Ð¢Ð°...') are caught here."""
+    gdf = catalog.read_layer(name)
+    for column in ("name_tg", "name_ru"):
+        for value in gdf.get(column, []):
+            if isinstance(value, str) and value:
+                assert any("\u0400" <= ch <= "\u04ff" for ch in value), (name, column, value)
+                assert "Ð" not in value and "Ñ" not in value, (name, column, value)
