@@ -245,3 +245,55 @@ def test_tiles_are_optional_and_only_requested_when_the_story_asks(browser_page,
     assert all(url.startswith("https://tiles.example.org/7/") for url in page.blocked_requests)
     assert page.locator("#story-attribution").text_content() == "Map data: Example."
     assert state(page)["current"] == 1
+
+
+def test_page_draws_layers_in_their_catalog_colours(browser_page, default_page):
+    """What a teacher sees on the page matches the main map: each layer's catalog style."""
+    from matplotlib.colors import to_hex
+
+    from geomap import catalog
+    from geomap.story import BACKGROUND, FOCUS_COUNTRY, STORY_ADJUSTMENTS
+
+    path, story = default_page
+    page = browser_page
+    page.emulate_media(reduced_motion="reduce")
+    page.open_html(path)
+    background = page.evaluate(
+        "() => getComputedStyle(document.getElementById('story-map')).backgroundColor")
+    assert background == "rgb({}, {}, {})".format(
+        *(int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)))
+    seen = set()
+    for number, step in enumerate(story.steps, 1):
+        page.evaluate(f"window.geomap.story.goTo({number})")
+        for name in story.step_layers(number):
+            raw = catalog.get_layer(name).style
+            colour = to_hex(raw["color"])
+            fill = to_hex(raw.get("fill_color", raw["color"]))
+            for item in page.evaluate(f"window.geomap.story.drawn({name!r})"):
+                seen.add(name)
+                # highlighted features keep their fill and shape; only their outline is black
+                on = item["id"] in step.highlight
+                if item["shape"] is not None:  # a point symbol
+                    category = item["category"]
+                    want_fill = (raw.get("category_colors") or {}).get(category, fill)
+                    want_shape = (raw.get("category_symbols") or {}).get(category, raw["symbol"])
+                    assert to_hex(item["fill"]) == to_hex(want_fill), (number, name, item)
+                    assert item["shape"] == want_shape, (number, name, item)
+                    outline = "#000000" if on else "#222222" if colour == fill else colour
+                    assert to_hex(item["stroke"]) == outline, (number, name, item)
+                    continue
+                assert to_hex(item["stroke"]) == ("#000000" if on else colour), (number, item)
+                assert bool(item["dash"] and item["dash"] != "none") == bool(
+                    raw.get("dash_array")), (number, name, item)
+                if item["fill"] not in (None, "none"):
+                    focus = name == "countries" and item["iso_a2"] == FOCUS_COUNTRY
+                    want = STORY_ADJUSTMENTS["focus_fill"] if focus else fill
+                    assert to_hex(item["fill"]) == to_hex(want), (number, name, item)
+    assert seen == set(story.layers)  # every layer of the story was checked somewhere
+    # a layer drawn by category lists its classes under its name in the legend
+    number = next(i for i, s in enumerate(story.steps, 1) if "bri_sites" in s.layers)
+    page.evaluate(f"window.geomap.story.goTo({number})")
+    classes = page.locator('#story-legend [data-layer="bri_sites"] .story-legend-class')
+    assert classes.count() >= 3
+    assert "Mountain pass" in classes.all_text_contents()
+    assert page.console_errors == []
