@@ -436,12 +436,13 @@ def _figure(
     for spine in ax.spines.values():
         spine.set_linewidth(max(1.5 * k, 1))
 
-    legend = _draw_layers(ax, frames, highlight, names, crs, box, layer_data, px, k)
+    legend, labels = _draw_layers(ax, frames, highlight, names, crs, box, layer_data, k)
     ax.set_xlabel("")  # geopandas labels projected axes; a picture needs no axis labels
     ax.set_ylabel("")
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("auto")
+    _place_labels(ax, renderer, labels, px["label"], k)
     _scale_bar(ax, to_map, to_lonlat, box, _pt(px["label"] * 0.9), k)
     _north_arrow(ax, to_map, to_lonlat, box, _pt(px["label"] * 1.2), k)
 
@@ -494,15 +495,13 @@ def _fit_legend(fig: Any, renderer: Any, handles: list[Any], where: dict, size_p
 
 def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names: list[str],
                  crs: str, box: tuple[float, ...], layer_data: Mapping[str, Any] | None,
-                 px: dict[str, float], k: float) -> list[Any]:
-    """Draw the basemap and every layer on ``ax``; return the legend handles."""
-    import matplotlib.patheffects as pe
+                 k: float) -> tuple[list[Any], list[tuple[float, float, str, str]]]:
+    """Draw the basemap and every layer on ``ax``; return legend handles and labels to place."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    xmin, ymin, xmax, ymax = box
-    halo = [pe.withStroke(linewidth=max(4 * k, 2), foreground="white")]
     legend: list[Any] = []
+    labels: list[tuple[float, float, str, str]] = []
 
     if "countries" not in names and (layer_data is None or "countries" in layer_data):
         try:
@@ -549,8 +548,8 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
                                     label=frame.title))
         _tag(ax, before, frame.name)
         if on is not None and on.any() and "name" in projected:
-            _label_features(ax, projected[on], frame.kind, box, px["label"], halo, k)
-    return legend
+            labels += _label_groups(projected[on], frame.kind, box)
+    return legend, labels
 
 
 def _tag(ax: Any, before: int, name: str) -> None:
@@ -637,9 +636,12 @@ def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, 
     return handles
 
 
-def _label_features(ax: Any, features: Any, kind: str, box: tuple[float, ...],
-                    size_px: float, halo: Any, k: float) -> None:
-    """Name highlighted features; features closer than 4% of the map width share a label."""
+def _label_groups(features: Any, kind: str,
+                  box: tuple[float, ...]) -> list[tuple[float, float, str, str]]:
+    """Return ``(x, y, text, kind)`` labels of highlighted features inside the map.
+
+    Features closer than 4% of the map width share one label.
+    """
     xmin, ymin, xmax, ymax = box
     groups: list[tuple[float, float, list[str]]] = []
     for geom, name_text in zip(features.geometry, features["name"], strict=True):
@@ -652,11 +654,53 @@ def _label_features(ax: Any, features: Any, kind: str, box: tuple[float, ...],
             near[2].append(str(name_text))
         else:
             groups.append((anchor.x, anchor.y, [str(name_text)]))
-    for x, y, texts in groups:
-        label = "\n".join(line for t in texts for line in textwrap.wrap(t, 28))
-        ax.annotate(label, (x, y), xytext=(0, _pt(24 * k)), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=_pt(size_px), fontweight="bold",
-                    path_effects=halo, zorder=100, annotation_clip=True)
+    return [(x, y, "\n".join(line for t in texts for line in textwrap.wrap(t, 28)), kind)
+            for x, y, texts in groups]
+
+
+def _place_labels(ax: Any, renderer: Any, labels: list[tuple[float, float, str, str]],
+                  size_px: float, k: float) -> None:
+    """Write the labels beside their features, each where it overlaps the fewest others.
+
+    Points are labelled right, left, above or below their symbol; lines and areas above or
+    below their anchor. The axes' limits must be final.
+    """
+    import matplotlib.patheffects as pe
+
+    halo = [pe.withStroke(linewidth=max(4 * k, 2), foreground="white")]
+    frame = ax.get_window_extent(renderer=renderer)
+    placed: list[Any] = []
+    gap = _pt(26 * k)
+    for x, y, text, kind in labels:
+        options = [((gap, 0), "left", "center"), ((-gap, 0), "right", "center"),
+                   ((0, gap), "center", "bottom"), ((0, -gap), "center", "top")]
+        if kind != "point":
+            options = [((0, _pt(12 * k)), "center", "bottom"), *options[2:], *options[:2]]
+        best = None
+        for offset, ha, va in options:
+            artist = ax.annotate(text, (x, y), xytext=offset, textcoords="offset points",
+                                 ha=ha, va=va, fontsize=_pt(size_px), fontweight="bold",
+                                 path_effects=halo, zorder=100, annotation_clip=True)
+            bbox = artist.get_window_extent(renderer=renderer)
+            clash = sum(_overlap(bbox, other) for other in placed)
+            outside = bbox.width * bbox.height - _overlap(bbox, frame)
+            cost = clash + outside
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, artist, bbox)
+            else:
+                artist.remove()
+            if cost == 0:
+                break
+        placed.append(best[2])
+
+
+def _overlap(a: Any, b: Any) -> float:
+    """Area shared by two display boxes, in square pixels."""
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(width, 0) * max(height, 0)
 
 
 def _scale_bar(ax: Any, to_map: Any, to_lonlat: Any, box: tuple[float, ...], fs: float,
