@@ -315,6 +315,11 @@ def test_hundred_thousand_points_are_drawn_on_canvas(tiny_catalog, tmp_path, bro
     page.mouse.click(x, y)
     page.wait_for_selector(".leaflet-popup-content .geomap-popup")
     assert page.locator(".leaflet-popup-content h3").inner_text().startswith("p")
+    page.keyboard.press("Escape")
+    page.mouse.move(x + 1, y)  # hovering shows the name
+    tip = page.locator(".leaflet-tooltip:not(.geomap-label)")  # place labels are tooltips too
+    tip.wait_for()
+    assert tip.inner_text().startswith("p")
     assert page.console_errors == []
 
 
