@@ -440,3 +440,17 @@ def test_cli_page_and_python_page_carry_the_same_data(tiny_catalog, tmp_path):
     assert parse(cli_page).fetched == [] and "<link" not in cli_page
     with pytest.raises(RenderError, match="already exists"):
         write_map(tmp_path / "cli.html", ["test_sites"])
+
+
+def test_cli_adds_a_geopackage_in_another_crs(tiny_catalog, tmp_path):
+    gpkg = tmp_path / "sites.gpkg"
+    gdf = user_layer([(68.7791, 38.5598, {"name": "Dushanbe office", "opened": "1961"})])
+    gdf.to_crs(32642).to_file(gpkg, driver="GPKG", layer="sites")
+    out = tmp_path / "gpkg.html"
+    result = CliRunner().invoke(cli, ["map", "-l", "test_sites", "--add", str(gpkg), "-o",
+                                      str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    layer = payload(out.read_text(encoding="utf-8"))["layers"][-1]
+    assert layer["name"] == "sites" and layer["features"][0][1]["name"] == "Dushanbe office"
+    lon, lat = layer["features"][0][0]["coordinates"]
+    assert (lon, lat) == pytest.approx((68.7791, 38.5598), abs=1e-5)
