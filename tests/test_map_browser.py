@@ -157,6 +157,19 @@ def test_approximate_sites_get_dashed_uncertainty_circles(tiny_catalog, tmp_path
     assert "dashed circle" in page.inner_text(".geomap-legend")
 
 
+def test_approximate_lines_are_dashed_exact_ones_solid(tiny_catalog, tmp_path, browser_page):
+    exact = tmp_path / "exact.geojson"
+    exact.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "surveyed road", "precision": 1},
+        "geometry": {"type": "LineString", "coordinates": [[69, 38], [70, 38.5]]}}]}))
+    page = browser_page.open_html(build(tmp_path, layers=["test_border"], add=[exact]))
+    dash = page.evaluate("""names => names.map(n => document.querySelector(
+        `path.geomap-l${geomap.layerIndex(n)}`).getAttribute('stroke-dasharray'))""",
+        ["test_border", "exact"])
+    assert dash[0] and dash[1] is None  # code 5 border dashed; code 1 road solid
+    assert "approximate course or boundary" in page.inner_text(".geomap-legend")
+
+
 def test_year_filter_handles_dates_before_1970(tiny_catalog, tmp_path, browser_page):
     page = browser_page.open_html(build(tmp_path, layers=["test_sites"]))
     page.locator(".geomap-years input[type=checkbox]").check()
