@@ -473,8 +473,9 @@ def _fit_legend(fig: Any, renderer: Any, handles: list[Any], where: dict, size_p
     """Draw the legend at ``size_px``, shrinking it until it fits ``room_w`` by ``room_h``."""
     size = size_px
     floor = max(size_px * 0.6, TEXT_SIZES["legend"][1] * 0.8)
+    em = 0.58
     while True:
-        chars = max(14, int(room_w / ncols / (size * 0.58)) - 4)
+        chars = max(10, int(room_w / ncols / (size * em)) - 4)
         for handle in handles:
             raw = handle.get_gid() or handle.get_label()
             handle.set_gid(raw)
@@ -487,10 +488,16 @@ def _fit_legend(fig: Any, renderer: Any, handles: list[Any], where: dict, size_p
                             alignment="left", borderaxespad=0.3, handlelength=2.2,
                             labelspacing=0.45)
         box = artist.get_window_extent(renderer=renderer)
-        if (box.width <= room_w + 1 and box.height <= room_h + 1) or size <= floor:
+        fits_w, fits_h = box.width <= room_w + 1, box.height <= room_h + 1
+        if fits_w and (fits_h or size <= floor):
+            return artist
+        if chars <= 10:  # cannot wrap narrower
             return artist
         artist.remove()
-        size = max(size * 0.9, floor)
+        if not fits_w:
+            em *= 1.1  # letters wider than assumed: wrap sooner
+        else:
+            size = max(size * 0.9, floor)
 
 
 def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names: list[str],
@@ -663,7 +670,8 @@ def _place_labels(ax: Any, renderer: Any, labels: list[tuple[float, float, str, 
     """Write the labels beside their features, each where it overlaps the fewest others.
 
     Points are labelled right, left, above or below their symbol; lines and areas above or
-    below their anchor. The axes' limits must be final.
+    below their anchor. A label that would cover another or mostly leave the map is dropped.
+    The axes' limits must be final.
     """
     import matplotlib.patheffects as pe
 
@@ -687,13 +695,17 @@ def _place_labels(ax: Any, renderer: Any, labels: list[tuple[float, float, str, 
             cost = clash + outside
             if best is None or cost < best[0]:
                 if best is not None:
-                    best[1].remove()
-                best = (cost, artist, bbox)
+                    best[2].remove()
+                best = (cost, clash, artist, bbox)
             else:
                 artist.remove()
             if cost == 0:
                 break
-        placed.append(best[2])
+        cost, clash, artist, bbox = best
+        if clash > 0.02 * bbox.width * bbox.height or cost > 0.3 * bbox.width * bbox.height:
+            artist.remove()  # it could not be read there; the legend and the text name it
+            continue
+        placed.append(bbox)
 
 
 def _overlap(a: Any, b: Any) -> float:

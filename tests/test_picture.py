@@ -362,12 +362,13 @@ def font_px(text) -> float:
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (640, 360)])
-def test_picture_text_grows_with_the_picture(size):
+@pytest.mark.parametrize("layer", ["bri_sites", "joint_exercises"])
+def test_picture_text_grows_with_the_picture(size, layer):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     width, height = size
     story = load_story()
-    number = next(i for i, s in enumerate(story.steps, 1) if "bri_sites" in s.layers)
+    number = next(i for i, s in enumerate(story.steps, 1) if layer in s.layers and s.highlight)
     step = story.steps[number - 1]
     fig = _figure(story.step_layers(number), step.highlight, step.view.bounds, step.title,
                   [c.label() for c in step.citations], step.text, step.until, size, None)
@@ -387,6 +388,14 @@ def test_picture_text_grows_with_the_picture(size):
         box = artist.get_window_extent(renderer=renderer)
         assert box.x0 >= 0 and box.y0 >= 0, artist
         assert box.x1 <= width + 1 and box.y1 <= height + 1, artist
+    # feature labels do not cover one another
+    labels = [t.get_window_extent(renderer=renderer) for t in fig.axes[0].texts
+              if t.get_fontweight() == "bold"]
+    for i, one in enumerate(labels):
+        for other in labels[i + 1:]:
+            shared = (max(0, min(one.x1, other.x1) - max(one.x0, other.x0))
+                      * max(0, min(one.y1, other.y1) - max(one.y0, other.y0)))
+            assert shared <= 0.02 * min(one.width * one.height, other.width * other.height)
     if "step-text" in by_gid:
         text_box = by_gid["step-text"].get_window_extent(renderer=renderer)
         footer_box = by_gid["footer"].get_window_extent(renderer=renderer)
