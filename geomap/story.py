@@ -17,6 +17,10 @@ A story is a small YAML or JSON file (see :func:`load_story` and the README sect
 
 :func:`render_story` turns a story into one self-contained HTML page (Leaflet inlined, no CDN)
 that is stepped through with the arrow keys, Page Up/Down, Home/End or on-screen buttons.
+
+Layers look as on the main map: :func:`layer_style` takes each layer's colours, fills, dashes
+and symbols from its catalog record's ``style`` and applies only the projector adjustments in
+:data:`STORY_ADJUSTMENTS`; :mod:`geomap.picture` draws with the same styles.
 """
 
 from __future__ import annotations
