@@ -542,10 +542,11 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
             legend.append(Line2D([], [], color=style["color"], alpha=style["opacity"],
                                  linewidth=lw, linestyle=dash, label=frame.title))
             if on is not None and on.any():
+                # highlighted lines: a black casing under the line in its own colour and dashes
                 projected[on].plot(ax=ax, color="black", linewidth=lw + _pt(6 * k),
                                    zorder=z + 30, gid=f"{frame.name}:highlight")
-                projected[on].plot(ax=ax, color=style["color"], linewidth=lw, zorder=z + 31,
-                                   gid=f"{frame.name}:highlight")
+                projected[on].plot(ax=ax, color=style["color"], linewidth=lw, linestyle=dash,
+                                   zorder=z + 31, gid=f"{frame.name}:highlight")
         else:
             _draw_areas(ax, projected, style, z, on, k, frame.name)
             if frame.name != "countries":
@@ -661,7 +662,8 @@ def _label_groups(features: Any, kind: str,
             near[2].append(str(name_text))
         else:
             groups.append((anchor.x, anchor.y, [str(name_text)]))
-    return [(x, y, "\n".join(line for t in texts for line in textwrap.wrap(t, 28)), kind)
+    return [(x, y, "\n".join(line for t in texts
+                             for line in textwrap.wrap(t, 28, break_long_words=False)), kind)
             for x, y, texts in groups]
 
 

@@ -263,6 +263,7 @@ def test_page_draws_layers_in_their_catalog_colours(browser_page, default_page):
     assert background == "rgb({}, {}, {})".format(
         *(int(BACKGROUND[i:i + 2], 16) for i in (1, 3, 5)))
     seen = set()
+    areas = {r.name for r in catalog.list_layers() if "Polygon" in r.geometry_type}
     for number, step in enumerate(story.steps, 1):
         page.evaluate(f"window.geomap.story.goTo({number})")
         for name in story.step_layers(number):
@@ -282,7 +283,11 @@ def test_page_draws_layers_in_their_catalog_colours(browser_page, default_page):
                     outline = "#000000" if on else "#222222" if colour == fill else colour
                     assert to_hex(item["stroke"]) == outline, (number, name, item)
                     continue
-                assert to_hex(item["stroke"]) == ("#000000" if on else colour), (number, item)
+                # highlighted areas are outlined black; lines keep their colour, heavier
+                black = on and name in areas
+                assert to_hex(item["stroke"]) == ("#000000" if black else colour), (number, item)
+                if on:
+                    assert item["width"] > raw.get("weight", 2) * 1.5 + 1, (number, item)
                 assert bool(item["dash"] and item["dash"] != "none") == bool(
                     raw.get("dash_array")), (number, name, item)
                 if item["fill"] not in (None, "none"):

@@ -203,14 +203,21 @@
         item.layer.setZIndexOffset(on ? 1000 : 0);
         label(item, on && labels);
       } else {
-        // highlight emphasis: black and heavier; the rest of the layer a little faded
+        // highlight emphasis: areas outlined black, lines kept in their colour but heavier
+        // (dashes stretched alike); the rest of the layer a little faded
         var area = info.kind === "area";
         var look = pathStyle(info, item.props);
         if (on) {
-          look.weight += area ? 2 : 4;
-          look.color = "#000000";
+          var heavier = look.weight + (area ? 2 : 4);
+          if (area) {
+            look.color = "#000000";
+            look.fillOpacity = Math.max(look.fillOpacity, 0.55);
+          } else if (look.dashArray) {
+            look.dashArray = look.dashArray.split(/[ ,]+/).map(function (d) {
+              return String(parseFloat(d) * heavier / look.weight); }).join(" ");
+          }
+          look.weight = heavier;
           look.opacity = 1;
-          if (area) { look.fillOpacity = Math.max(look.fillOpacity, 0.55); }
         } else if (any) {
           look.opacity = Math.min(look.opacity, 0.6);
         }
