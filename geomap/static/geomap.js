@@ -885,9 +885,11 @@
       var body = collapsible(box, "Legend", map.getSize().y >= 760);  // folded on small screens
       var list = el("ul");
       var anyApproxPoint = false, anyApproxShape = false;
-      state.entries.forEach(function (entry) {
-        if (entry.theme === "context") { return; }  // the basemap explains itself
-        var li = el("li");
+      // the layers that matter first, the basemap last
+      var ordered = state.entries.filter(function (e) { return e.theme !== "context"; })
+        .concat(state.entries.filter(function (e) { return e.theme === "context"; }));
+      ordered.forEach(function (entry) {
+        var li = el("li", entry.theme === "context" ? "geomap-legend-basemap" : null);
         li.appendChild(swatch(entry));
         li.appendChild(el("span", null, entry.title));
         list.appendChild(li);
