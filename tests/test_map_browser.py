@@ -11,6 +11,7 @@ from shapely.geometry import Point
 import geomap
 from geomap import catalog
 from geomap.render import CANVAS_THRESHOLD
+from geomap.schema import CATEGORIES
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +88,15 @@ def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, ou
     for record in records:
         for part in record.attribution.split(";"):
             assert part.strip() in attribution
+    # the legend explains every layer's symbol, and each category symbol of a layer
+    legend = page.locator(".geomap-legend").text_content()
+    for record in records:
+        assert record.title in legend
+        present = {f["properties"].get("category") for f in
+                   json.loads(record.path.read_text(encoding="utf-8"))["features"]}
+        for category in (record.style or {}).get("category_symbols", {}):
+            if category in present:
+                assert CATEGORIES.get(category, category) in legend
     # layer control grouped by theme, in catalog.THEMES order
     themes = page.locator(".geomap-layers fieldset legend").all_text_contents()
     present = [title for key, title in catalog.THEMES.items() if catalog.list_layers(key)]
