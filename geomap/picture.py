@@ -416,7 +416,13 @@ def _figure(
     footer_h = footer_artist.get_window_extent(renderer=renderer).height
     footer_artist.set_position((margin / width, (margin + footer_h) / height))
     bottom = (margin + footer_h + 0.5 * px["footer"]) / height
-    legend_band = 0.0 if landscape else 0.24
+    legend_band = 0.0
+    if not landscape:
+        # the legend goes under a portrait map: room for its rows (two columns, a title)
+        entries = sum(1 + len(category_legend(f.style, f.gdf["category"] if "category" in f.gdf
+                                              and f.kind == "point" else []))
+                      for f in frames if f.name != "countries")
+        legend_band = min((math.ceil(entries / 2) * 2.0 + 2.0) * px["legend"] / height, 0.3)
     map_left = margin / width
     map_width = 1 - panel - 2 * margin / width
     ax = fig.add_axes((map_left, bottom + legend_band, map_width, top - bottom - legend_band))
