@@ -199,8 +199,8 @@ def _ring_area2(ring: list) -> float:
     )
 
 
-def _geometry_problems(geom: dict | None) -> list[str]:
-    """RFC 7946 and validity problems of one GeoJSON geometry object."""
+def _geometry_problems(geom: dict | None, *, rfc7946: bool = True) -> list[str]:
+    """RFC 7946 (ring orientation when ``rfc7946``) and validity problems of one geometry."""
     if geom is None:
         return ["has no geometry"]
     if not isinstance(geom, dict) or geom.get("type") not in _GEOMETRY_TYPES:
@@ -230,7 +230,7 @@ def _geometry_problems(geom: dict | None) -> list[str]:
             if len(ring) < 4 or list(ring[0]) != list(ring[-1]):
                 problems.append("polygon ring is not closed (first and last positions differ)")
                 continue
-            area2 = _ring_area2(ring)
+            area2 = _ring_area2(ring) if rfc7946 else 0.0
             if index == 0 and area2 < 0:
                 problems.append("exterior ring is clockwise (RFC 7946 wants counter-clockwise)")
             elif index > 0 and area2 > 0:
@@ -330,7 +330,8 @@ def validate_features(
         props = feature.get("properties") or {}
         fid = props.get("id", feature.get("id"))
         label = str(fid) if fid not in (None, "") else f"#{index}"
-        problems += [Problem(source, m, label) for m in _geometry_problems(feature.get("geometry"))]
+        geometry_problems = _geometry_problems(feature.get("geometry"), rfc7946=curated)
+        problems += [Problem(source, m, label) for m in geometry_problems]
         if curated:
             problems += [Problem(source, m, label) for m in _property_problems(props)]
         if fid not in (None, ""):
@@ -396,9 +397,8 @@ def validate_layer(
         path = Path(layer)
         if path.suffix.lower() in {".geojson", ".json"} and path.is_file():
             inside = path.resolve().parent == catalog.layers_dir().resolve()
-            problems = validate_geojson_file(path, curated=inside if curated is None else curated)
-            if problems:
-                return problems
+            # the raw GeoJSON check is stricter than the frame check: no second pass needed
+            return validate_geojson_file(path, curated=inside if curated is None else curated)
         gdf = readers.read_file(path, layer=layer_name)
         return _frame_problems(gdf, str(path), curated=bool(curated))
     return _frame_problems(layer, "<GeoDataFrame>", curated=bool(curated))

@@ -198,3 +198,16 @@ def test_parse_reduced_dates(value, expected):
 def test_parse_rejects_non_iso(value):
     with pytest.raises(ValueError, match="not an ISO date"):
         parse_date(value)
+
+
+def test_user_layers_may_wind_rings_either_way(tmp_path):
+    """Ring orientation is an RFC 7946 rule for shipped layers, not something a map needs."""
+    clockwise = list(reversed(SQUARE))
+    user = {
+        "type": "Feature",
+        "properties": {"name": "area"},
+        "geometry": {"type": "Polygon", "coordinates": [clockwise]},
+    }
+    path = write(tmp_path, [user])
+    assert validate_layer(path, curated=False) == []
+    assert any("clockwise" in str(p) for p in validate_layer(path, curated=True))
