@@ -502,10 +502,11 @@ def _prepare(
     feature_total = sum(len(layer["features"]) for layer in payload_layers)
     themes = [{"key": key, "title": title_} for key, title_ in catalog.THEMES.items()]
     themes.append({"key": "user", "title": "Your layers"})
-    attributions = []
+    attributions = []  # each credit once, though many layers share it
     for layer in payload_layers:
-        if layer["attribution"] and layer["attribution"] not in attributions:
-            attributions.append(layer["attribution"])
+        for credit in (layer["attribution"] or "").split("; "):
+            if credit.strip() and credit.strip() not in attributions:
+                attributions.append(credit.strip())
     payload = {
         "title": title,
         "subtitle": f"{len(payload_layers)} layers, {feature_total} features; works offline. "

