@@ -24,7 +24,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from geomap import assets, catalog
+from geomap._files import check_target, write_atomic
 from geomap.errors import LayerValidationError, RenderError
 from geomap.schema import CATEGORIES, PRECISION_CODES
 
@@ -581,32 +581,6 @@ def render_map(
     return m
 
 
-def _check_target(path: Path, overwrite: bool) -> None:
-    if path.is_dir():
-        raise RenderError(f"{path}: is a folder; give a file name such as {path / 'map.html'}")
-    if path.exists() and not overwrite:
-        raise RenderError(f"{path}: already exists; use --overwrite (overwrite=True) to replace it")
-    if not path.parent.is_dir():
-        raise RenderError(f"{path}: folder {path.parent} does not exist")
-
-
-def _write_atomic(path: Path, page: bytes) -> None:
-    """Write to a temporary file beside ``path`` and rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(page)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise RenderError(f"{path}: cannot write the map ({exc.strerror or exc})") from None
-        raise
-
-
 def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write the map's HTML page to ``path`` atomically; return the path.
 
@@ -616,13 +590,12 @@ def save_map(m: folium.Map, path: str | os.PathLike, *, overwrite: bool = False)
     Raises
     ------
     RenderError
-        When ``path`` exists and ``overwrite`` is false, or its folder does not exist.
+        When ``path`` exists and ``overwrite`` is false, or cannot be written. Missing
+        folders are created.
     """
-    path = Path(path)
-    _check_target(path, overwrite)
-    page = m.get_root().render().encode("utf-8")
-    _write_atomic(path, page)
-    return path
+    check_target(path, overwrite=overwrite, error=RenderError)
+    page = m.get_root().render()
+    return write_atomic(path, page, overwrite=overwrite, error=RenderError)
 
 
 def write_map(
@@ -649,13 +622,12 @@ def write_map(
     RenderError
         As :func:`save_map`; and as :func:`render_map` for the layers.
     """
-    path = Path(path)
-    _check_target(path, overwrite)
+    check_target(path, overwrite=overwrite, error=RenderError)
     prepared = _prepare(layers, add, title, basemap)
     options = json.dumps({"center": prepared.center, "zoom": 7, "zoomControl": True,
                           "zoomSnap": 0.25, "preferCanvas": False})
     page = _PAGE.format(head=_head_html(prepared.title),
                         data=_data_html("geomap_data", prepared.payload_json),
                         options=options, mount=_mount_js("geomap_map", "geomap_data"))
-    _write_atomic(path, page.encode("utf-8"))
+    write_atomic(path, page, overwrite=overwrite, error=RenderError)
     return dict(prepared.counts)

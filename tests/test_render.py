@@ -289,9 +289,10 @@ def test_save_map_is_atomic_and_refuses_to_overwrite(tiny_catalog, tmp_path):
     assert payload(path.read_text(encoding="utf-8"))["layers"][-1]["name"] == "test_border"
 
 
-def test_save_map_needs_an_existing_folder(tiny_catalog, tmp_path):
-    with pytest.raises(RenderError, match="does not exist"):
-        geomap.save_map(geomap.render_map(), tmp_path / "nope" / "map.html")
+def test_save_map_creates_missing_folders(tiny_catalog, tmp_path):
+    path = geomap.save_map(geomap.render_map(), tmp_path / "new" / "maps" / "map.html")
+    assert path.is_file() and "geomap_layers_" in path.read_text(encoding="utf-8")
+    assert [p.name for p in path.parent.iterdir()] == ["map.html"]
 
 
 # ---------------------------------------------------------------------------------------- CLI
@@ -415,7 +416,8 @@ def test_lone_surrogates_in_data_and_title_still_save(tiny_catalog, tmp_path):
 def test_any_text_round_trips_through_the_page(tiny_catalog, values):
     gdf = user_layer([(70.0 + i * 0.1, 38.0, {"name": v, "note": v[::-1]})
                       for i, v in enumerate(values)])
-    html_text = page_of(geomap.render_map(["test_border"], add=[gdf], title=values[0] or "t"))
+    title = values[0] if values[0].strip() else "t"  # a blank title is refused on purpose
+    html_text = page_of(geomap.render_map(["test_border"], add=[gdf], title=title))
     assert len(parse(html_text).scripts) == 5
     features = payload(html_text)["layers"][-1]["features"]
     assert [(f[1]["name"], f[1]["note"]) for f in features] == [(v, v[::-1]) for v in values]

@@ -24,14 +24,9 @@ def map_command(layers: tuple[str, ...], add: tuple[str, ...], output: str | Non
     The page carries Leaflet, the controls and the data inline: open it in any browser, with or
     without a network. The basemap (countries, lakes, places) is always drawn.
     """
-    from geomap.errors import RenderError
     from geomap.render import DEFAULT_OUTPUT, DEFAULT_TITLE, write_map
 
     path = Path(output) if output else DEFAULT_OUTPUT
-    if output is None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not overwrite and not path.is_dir():
-        raise RenderError(f"{path}: already exists; use --overwrite to replace it")
     counts = write_map(path, list(layers) or None, add=list(add), title=title or DEFAULT_TITLE,
                        overwrite=overwrite)
     size_kb = path.stat().st_size / 1024

@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
+from geomap._files import write_atomic
 from geomap.errors import ExportError, QueryError
 
 FORMATS = ("table", "geojson", "csv", "json")
@@ -171,26 +170,8 @@ def _emit(result: Any, out: dict, *, empty: str) -> None:
     if target is None:
         click.echo(text, nl=not text.endswith("\n"))
         return
-    _write_atomic(target, text, overwrite=out["overwrite"])
+    write_atomic(target, text, overwrite=out["overwrite"], error=ExportError)
     click.echo(f"wrote {len(result)} feature(s) to {target}", err=True)
-
-
-def _write_atomic(path: Path, text: str, *, overwrite: bool) -> None:
-    if path.exists() and not overwrite:
-        raise ExportError(f"{path}: already exists; pass --overwrite to replace it")
-    if not path.parent.is_dir():
-        raise ExportError(f"{path}: folder {path.parent} does not exist")
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
 
 
 def _plain(value: Any) -> Any:
