@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from geomap._files import check_target, write_atomic
 from geomap.errors import LayerNotFoundError, RenderError
 from geomap.story import (
     BACKGROUND,
@@ -30,7 +31,6 @@ from geomap.story import (
     layer_style,
     load_story,
     start_year,
-    write_atomic,
 )
 
 if TYPE_CHECKING:
@@ -167,8 +167,7 @@ def render_picture(
     if fmt is None:
         raise RenderError(f"{path}: unknown picture format {path.suffix or '(none)'!r}; "
                           f"use {', '.join(FORMATS)}")
-    if path.exists() and not overwrite:
-        raise RenderError(f"{path}: already exists; pass --overwrite to replace it")
+    check_target(path, overwrite=overwrite, error=RenderError)
     width, height = parse_size(size) if isinstance(size, str) else size
     parse_size(f"{width}x{height}")
 
@@ -199,8 +198,7 @@ def render_picture(
         raise RenderError(f"{path}: nothing to draw; name layers with -l or a story step")
     data = _draw(names, highlight, bounds, title, citations, text, until, (width, height), fmt,
                  layer_data)
-    write_atomic(path, data)
-    return path
+    return write_atomic(path, data, overwrite=overwrite, error=RenderError)
 
 
 def render_step_pictures(
@@ -219,8 +217,7 @@ def render_step_pictures(
     targets = [step_picture_path(path, n, total) for n in range(1, total + 1)]
     if not options.get("overwrite"):
         for target in targets:
-            if target.exists():
-                raise RenderError(f"{target}: already exists; pass --overwrite to replace it")
+            check_target(target, overwrite=False, error=RenderError)
     return [
         render_picture(path=target, story=story, step=n, **options)
         for n, target in enumerate(targets, 1)

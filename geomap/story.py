@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geomap._files import check_target, write_atomic
 from geomap.errors import RenderError, StoryError  # StoryError: re-exported here
 
 if TYPE_CHECKING:
@@ -922,28 +921,8 @@ def render_story(
     """
     if not isinstance(story, Story):
         story = load_story(story, layer_data=layer_data)
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise RenderError(f"{path}: already exists; pass --overwrite to replace it")
-    if path.exists() and path.is_dir():
-        raise RenderError(f"{path}: is a folder; give the HTML file to write")
+    check_target(path, overwrite=overwrite, error=RenderError)
     html = build_story_html(story, layer_data=layer_data)
-    write_atomic(path, html.encode("utf-8"))
-    return path
+    return write_atomic(path, html, overwrite=overwrite, error=RenderError)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise RenderError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise RenderError(f"{path}: cannot write ({exc.strerror})") from None
