@@ -229,7 +229,8 @@ def write_layers(
     else:
         single = None
     if path.exists() and not overwrite and (single is not None or zipped):
-        raise ExportError(f"{path}: already exists; use --overwrite (overwrite=True) to replace it")
+        raise ExportError(
+            f"{path}: already exists; pass --overwrite (overwrite=True) to replace it")
     if path.exists() and (single is not None or zipped) and path.is_dir():
         raise ExportError(f"{path}: is a folder, expected a file")
     if single is None and not zipped and path.exists() and not path.is_dir():
@@ -257,7 +258,7 @@ def write_layers(
         existing = [final for _, final in moves if final.exists()]
         if existing and not overwrite:
             raise ExportError(
-                f"{existing[0]}: already exists; use --overwrite (overwrite=True) to replace it"
+                f"{existing[0]}: already exists; pass --overwrite (overwrite=True) to replace it"
             )
         for source, final in moves:
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -515,7 +515,7 @@ def test_refuses_to_overwrite_and_leaves_nothing_half_written(tmp_path):
     target = tmp_path / "geomap.gpkg"
     write_layer(sites(), target)
     before = target.read_bytes()
-    with pytest.raises(ExportError, match="already exists; use --overwrite"):
+    with pytest.raises(ExportError, match="already exists; pass --overwrite"):
         write_layer(roads(), target)
     assert target.read_bytes() == before
     write_layer(roads(), target, overwrite=True)
@@ -605,7 +605,7 @@ def test_cli_refuses_overwrite_then_overwrites(tmp_path):
     target = tmp_path / "one.gpkg"
     assert geomap_cli("export", names[0], "-o", target).returncode == 0
     done = geomap_cli("export", names[0], "-o", target)
-    assert done.returncode == 2 and "already exists; use --overwrite" in done.stderr
+    assert done.returncode == 2 and "already exists; pass --overwrite" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert geomap_cli("export", names[0], "-o", target, "--overwrite").returncode == 0
 
