@@ -191,3 +191,20 @@ def test_real_subprocess_answers_the_border_question():
     assert [f["properties"]["id"] for f in features] == list(expected["id"])
     assert all(f["properties"]["sources"] and f["properties"]["precision"] for f in features)
     assert all(f["properties"]["distance_m"] <= 20_000 for f in features)
+
+
+def test_table_shows_each_answer_with_its_location_uncertainty():
+    """A ~0 km distance of a post with no public site must be read with its ±280 km."""
+    from click.testing import CliRunner
+
+    from geomap.cli import cli
+
+    result = CliRunner().invoke(cli, ["query", "within-distance", "chinese_security_sites",
+                                      "--of", "tajik_afghan_border", "--distance", "20km"])
+    assert result.exit_code == 0
+    header, *rows = result.stdout.splitlines()[:-1]
+    assert "uncertainty_km" in header.split()
+    column = header.split().index("uncertainty_km")
+    by_id = {row.split()[0]: row for row in rows}
+    assert "±280" in by_id["cn-border-command-posts-2016"]
+    assert all(row.count("±") == 1 for row in rows) and column > header.split().index("precision")

@@ -22,7 +22,9 @@ from geomap.errors import ExportError, QueryError
 FORMATS = ("table", "geojson", "csv", "json")
 _SUFFIX_FORMATS = {".geojson": "geojson", ".csv": "csv", ".json": "json"}
 _LEAD_COLUMNS = ("id", "name")
-_TAIL_COLUMNS = ("target_name", "target_id", "target_ids", "precision", "sources")
+_TAIL_COLUMNS = (
+    "target_name", "target_id", "target_ids", "precision", "coordinate_uncertainty_m", "sources",
+)
 _COMPUTED = ("distance_m", "length_m", "area_km2", "perimeter_m", "fraction_inside")
 
 
@@ -250,6 +252,8 @@ def _cell(column: str, value: Any) -> str:
         return _short_sources(value)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if column == "coordinate_uncertainty_m":
+        return f"±{value / 1000:,.0f}" if value >= 1000 else f"±{value / 1000:.1f}"
     if column.endswith("_m"):
         return f"{value / 1000:,.2f}"
     if column == "area_km2":
@@ -274,7 +278,8 @@ def _table(result: Any) -> str:
     if "target_name" in tail:  # the name says enough in a table; files keep both
         tail.remove("target_id")
     columns = lead + computed + tail
-    headers = [c[:-2] + "_km" if c.endswith("_m") else c for c in columns]
+    headers = ["uncertainty_km" if c == "coordinate_uncertainty_m"
+               else c[:-2] + "_km" if c.endswith("_m") else c for c in columns]
     headers = ["target" if h in ("target_name", "target_id") else h for h in headers]
     rows = [[_cell(c, record[c]) for c in columns] for record in _records(result)]
     right = {i for i, c in enumerate(columns) if c in _COMPUTED}
