@@ -1,4 +1,7 @@
-"""The README's console examples are real: each `$ geomap ...` block prints what it shows."""
+"""The README's console examples are real: each `$ geomap ...` block prints what it shows.
+
+After changing a layer, refresh them with ``python scripts/update_readme_examples.py``.
+"""
 
 import re
 import shlex
