@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNITS",
     "as_layer",
+    "choose_layer",
     "densify",
     "inside",
     "intersecting",
@@ -165,8 +167,11 @@ def _point_frame(lon: float, lat: float, label: str) -> geopandas.GeoDataFrame:
     return gdf
 
 
-def _read_parquet(path: Path) -> geopandas.GeoDataFrame:
+def _read_parquet_folder(path: Path) -> geopandas.GeoDataFrame:
+    """Read a partitioned GeoParquet folder (or a ``.pq`` file) as :func:`read_file` would."""
     import geopandas
+
+    from geomap.readers import read_parquet_notes, restore_columns
 
     try:
         gdf = geopandas.read_parquet(path)
@@ -175,20 +180,25 @@ def _read_parquet(path: Path) -> geopandas.GeoDataFrame:
         raise LayerReadError(f"{path}: cannot read as GeoParquet ({message})") from None
     if gdf.crs is None:
         raise LayerReadError(f"{path}: has no CRS; geomap needs to know where the coordinates are")
-    return gdf.to_crs(4326)
+    return restore_columns(gdf, read_parquet_notes(path), path=path).to_crs(4326)
 
 
-def as_layer(obj: Any, *, role: str = "layer") -> geopandas.GeoDataFrame:
+def as_layer(obj: Any, *, role: str = "layer", layer: str | None = None
+             ) -> geopandas.GeoDataFrame:
     """Return ``obj`` as a GeoDataFrame in EPSG:4326.
 
     Parameters
     ----------
     obj
         A GeoDataFrame or GeoSeries, a shapely geometry, a ``(lon, lat)`` pair, a ``"lon,lat"``
-        string, a path to a layer file (GeoJSON, GeoPackage, Shapefile, GeoParquet file or folder)
-        or the name of a curated layer.
+        string, a path to a layer file (any format :func:`geomap.read_file` reads, or a
+        partitioned GeoParquet folder) or the name of a curated layer. One layer of a file that
+        holds several is written ``"FILE|layername=NAME"``, or named with ``layer``.
     role
         What ``obj`` is for, used in error messages.
+    layer
+        The layer to read when ``obj`` is a file that holds several (GeoPackage, KML, zip);
+        ignored for anything that is not a file.
 
     Raises
     ------
@@ -220,15 +230,15 @@ def as_layer(obj: Any, *, role: str = "layer") -> geopandas.GeoDataFrame:
         return _point_frame(float(match.group(1)), float(match.group(2)), obj.strip())
     if isinstance(obj, str | Path):
         path = Path(obj)
-        if path.is_dir() or path.suffix.lower() in _PARQUET:
+        if path.is_dir() or path.suffix.lower() == ".pq":
             if not path.exists():
                 raise LayerReadError(f"{path}: no such file")
-            return _read_parquet(path)
+            return _read_parquet_folder(path)
         if path.exists() or isinstance(obj, Path) or "/" in str(obj) or path.suffix:
             from geomap.readers import read_file
 
-            gdf = read_file(path)
-            gdf.attrs.setdefault("layer", str(obj))
+            gdf = read_file(path, layer=layer)
+            gdf.attrs.setdefault("layer", str(obj) if layer is None else f"{obj}|layername={layer}")
             return gdf
         from geomap.catalog import read_layer
 
@@ -237,6 +247,45 @@ def as_layer(obj: Any, *, role: str = "layer") -> geopandas.GeoDataFrame:
         f"{role}: cannot use a {type(obj).__name__} as a layer; give a GeoDataFrame, a layer name, "
         "a file or a lon,lat point"
     )
+
+
+def choose_layer(layer: str | None, *objs: Any) -> tuple[Any, ...]:
+    """Return ``objs`` with ``layer`` chosen in those that are files holding several layers.
+
+    ``layer`` goes to every multi-layer file (GeoPackage, KML, zip of shapefiles) that holds a
+    layer of that name; when none does, to all of them, so the error names their layers. Such a
+    file comes back as ``"FILE|layername=NAME"``. Everything else is returned unchanged. To
+    choose different layers of two multi-layer files, write each as ``"FILE|layername=NAME"``.
+
+    Raises
+    ------
+    QueryError
+        When ``layer`` is given but no file among ``objs`` holds several layers, and no
+        single-layer file is that layer.
+    """
+    if layer is None:
+        return objs
+    from geomap.readers import list_file_layers
+
+    several: dict[int, list[str]] = {}
+    single: list[str] = []
+    for i, obj in enumerate(objs):
+        if isinstance(obj, str | Path) and "|layername=" not in str(obj) and Path(obj).is_file():
+            names = list_file_layers(obj)
+            if len(names) > 1:
+                several[i] = names
+            else:
+                single += names
+    if not several:
+        if layer in single:
+            return objs
+        files = [str(o) for o in objs if isinstance(o, str | Path) and Path(o).is_file()]
+        given = f"none of {', '.join(files)} holds several layers" if files else "no file given"
+        raise QueryError(f"--layer {layer!r} is for a file that holds several layers, but "
+                         f"{given}")
+    chosen = [i for i, names in several.items() if layer in names] or list(several)
+    return tuple(f"{obj}|layername={layer}" if i in chosen else obj
+                 for i, obj in enumerate(objs))
 
 
 def _require_geometry(gdf: geopandas.GeoDataFrame, label: str) -> None:
@@ -643,6 +692,12 @@ def _dask_frame(obj: Any, role: str):
         except Exception as exc:  # pyarrow raises many unrelated types
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise LayerReadError(f"{obj}: cannot read as GeoParquet ({message})") from None
+        # as read_file does: JSON text that geomap wrote becomes lists and dicts again
+        from geomap.readers import read_parquet_notes, restore_columns
+
+        notes = read_parquet_notes(obj)
+        meta = restore_columns(ddf._meta, notes, path=obj)
+        ddf = ddf.map_partitions(restore_columns, notes, path=obj, meta=meta)
     else:
         ddf = dask_geopandas.from_geopandas(as_layer(obj, role=role), npartitions=1)
     if ddf.crs is None:
@@ -666,7 +721,10 @@ def _run(
     with dask.config.set({"dataframe.convert-string": False}):
         ddf = _dask_frame(gdf, role)
         meta = local(ddf._meta, *args)
-        result = ddf.map_partitions(local, *args, meta=meta).compute()
+        with warnings.catch_warnings():
+            # dask's parquet reader on a file written without an index (as geomap exports)
+            warnings.filterwarnings("ignore", "The inplace keyword in GeoDataFrame.reset_index")
+            result = ddf.map_partitions(local, *args, meta=meta).compute()
     if sort is not None and len(result):
         result = result.sort_values(sort, kind="stable")
     result.attrs.update(ddf._meta.attrs)
@@ -695,6 +753,7 @@ def within_distance(
     distance: float | str,
     *,
     engine: Engine = "local",
+    layer: str | None = None,
 ) -> geopandas.GeoDataFrame:
     """Return the features of ``gdf`` within a geodesic ``distance`` of any ``target`` feature.
 
@@ -709,6 +768,9 @@ def within_distance(
         Metres, or a string with a unit such as ``"20km"``.
     engine
         ``"local"`` (geopandas) or ``"dask"`` (dask-geopandas, one task per partition).
+    layer
+        The layer to read from whichever of ``gdf`` and ``target`` is a file holding several
+        layers (see :func:`choose_layer`); or write such a file ``"FILE|layername=NAME"``.
 
     Returns
     -------
@@ -730,6 +792,7 @@ def within_distance(
     >>> posts[["id", "distance_m", "precision", "sources"]]  # doctest: +SKIP
     """
     metres = parse_distance(distance)
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _within_local, "layer", (prepared, metres), sort="distance_m")
 
@@ -743,7 +806,8 @@ def _nearest_local(gdf: geopandas.GeoDataFrame, target: _Target) -> geopandas.Ge
     return out
 
 
-def nearest(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+def nearest(gdf: Any, target: Any, *, engine: Engine = "local", layer: str | None = None
+            ) -> geopandas.GeoDataFrame:
     """Return every feature of ``gdf`` with its geodesic distance to the nearest ``target``.
 
     Parameters
@@ -752,6 +816,9 @@ def nearest(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.Geo
         GeoDataFrames, layer names, files or lon/lat points (see :func:`within_distance`).
     engine
         ``"local"`` or ``"dask"``.
+    layer
+        The layer of a multi-layer file among ``gdf`` and ``target`` (see
+        :func:`within_distance`).
 
     Returns
     -------
@@ -759,6 +826,7 @@ def nearest(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.Geo
         All rows of ``gdf`` in their order with ``distance_m`` (NaN for a row without geometry),
         ``target_id`` and ``target_name`` of the nearest target feature.
     """
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _nearest_local, "layer", (prepared,))
 
@@ -780,10 +848,12 @@ def _intersecting_local(
     return out
 
 
-def intersecting(gdf: Any, target: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+def intersecting(gdf: Any, target: Any, *, engine: Engine = "local", layer: str | None = None
+                 ) -> geopandas.GeoDataFrame:
     """Return the features of ``gdf`` that intersect (cross, touch or lie in) any ``target``.
 
     Edges are read as geodesics: both sides are densified geodesically before the test.
+    ``engine`` and ``layer`` are as in :func:`within_distance`.
 
     Returns
     -------
@@ -791,6 +861,7 @@ def intersecting(gdf: Any, target: Any, *, engine: Engine = "local") -> geopanda
         The matching rows with all their columns plus ``target_ids``, the list of target
         features each one meets.
     """
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _intersecting_local, "layer", (prepared,))
 
@@ -887,6 +958,7 @@ def inside(
     *,
     tolerance: float | str = 0.0,
     engine: Engine = "local",
+    layer: str | None = None,
 ) -> geopandas.GeoDataFrame:
     """Return the parts of ``gdf`` that lie inside the polygons of ``region``.
 
@@ -902,6 +974,9 @@ def inside(
         the region's edge but was digitised from another source.
     engine
         ``"local"`` or ``"dask"``.
+    layer
+        The layer of a multi-layer file among ``gdf`` and ``region`` (see
+        :func:`within_distance`).
 
     Returns
     -------
@@ -915,6 +990,7 @@ def inside(
         When ``region`` has no polygons, or for a bad tolerance.
     """
     metres = parse_distance(tolerance)
+    gdf, region = choose_layer(layer, gdf, region)
     prepared = _build_target(region, "region")
     _region_polygon(prepared, 0.0)  # fail early when the region has no polygons
     result = _run(gdf, engine, _inside_local, "layer", (prepared, metres))
@@ -932,15 +1008,19 @@ def _measure_local(gdf: geopandas.GeoDataFrame) -> geopandas.GeoDataFrame:
     return out
 
 
-def measure(gdf: Any, *, engine: Engine = "local") -> geopandas.GeoDataFrame:
+def measure(gdf: Any, *, engine: Engine = "local", layer: str | None = None
+            ) -> geopandas.GeoDataFrame:
     """Return ``gdf`` with geodesic measures: ``length_m`` of lines, ``area_km2`` and
     ``perimeter_m`` of polygons (WGS84 ellipsoid, edges read as geodesics).
+
+    ``engine`` and ``layer`` are as in :func:`within_distance`.
 
     Raises
     ------
     QueryError
         When the layer has only points or no geometry at all: there is nothing to measure.
     """  # noqa: D205
+    (gdf,) = choose_layer(layer, gdf)
     if engine == "local" and not _is_dask(gdf):
         frame = as_layer(gdf, role="layer")
         label = frame.attrs.get("layer", _label(gdf))

@@ -27,7 +27,7 @@ from geomap.errors import LayerReadError
 if TYPE_CHECKING:
     import geopandas
 
-__all__ = ["read_file"]
+__all__ = ["list_file_layers", "read_file", "read_parquet_notes", "restore_columns"]
 
 #: Properties geomap stores as lists or dicts: decoded from JSON text even without geomap's notes.
 NESTED_PROPERTIES = ("alt_names", "sources")
@@ -127,6 +127,32 @@ def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDat
     return _to_wgs84(gdf, path)
 
 
+def list_file_layers(path: str | Path) -> list[str]:
+    """Return the names of the layers in the layer file ``path`` (one for single-layer formats).
+
+    A GeoJSON or GeoParquet file holds one layer, named after the file. Layers without geometry
+    (attribute tables of a GeoPackage) are listed only when the file has no spatial layer.
+
+    Raises
+    ------
+    LayerReadError
+        When ``path`` is missing or cannot be opened as a layer file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LayerReadError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix in {".geojson", ".json", ".parquet", ".geoparquet"}:
+        return [path.stem]
+    source: str | Path = path
+    if suffix == ".zip":
+        _, folder = _check_zip(path)
+        source = f"/vsizip/{path.resolve()}/{folder}" if folder else path
+    elif suffix == ".kmz":
+        source = f"/vsizip/{path.resolve()}/{_kmz_document(path)}"
+    return _layer_names(path, source)
+
+
 # ------------------------------------------------------------------------------- GeoJSON
 
 
@@ -173,16 +199,49 @@ def _read_parquet(path: Path) -> geopandas.GeoDataFrame:
     except Exception as exc:  # pyarrow raises several types for corrupt or foreign files
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise LayerReadError(f"{path}: not a readable GeoParquet file ({message})") from None
-    notes = None
-    if b"geomap" in metadata:
-        try:
-            notes = json.loads(metadata[b"geomap"])
-        except ValueError:
-            notes = None
-    gdf = _restore(gdf, notes, driver="Parquet", path=path)
+    gdf = _restore(gdf, _notes_of(metadata), driver="Parquet", path=path)
     if gdf.crs is None:
         raise LayerReadError(f"{path}: its GeoParquet metadata gives no CRS; geomap needs one")
     return _to_wgs84(gdf, path)
+
+
+def _notes_of(metadata: dict) -> dict | None:
+    try:
+        notes = json.loads(metadata[b"geomap"]) if b"geomap" in metadata else None
+    except ValueError:
+        return None
+    return notes if isinstance(notes, dict) else None
+
+
+def read_parquet_notes(path: str | Path) -> dict | None:
+    """Return geomap's notes on the columns of a GeoParquet file or partitioned folder, if any.
+
+    :func:`geomap.export.write_layer` stores them in the schema metadata (key ``geomap``); pass
+    them to :func:`restore_columns`.
+    """
+    import pyarrow.dataset as ds
+
+    try:
+        metadata = ds.dataset(path, format="parquet").schema.metadata or {}
+    except Exception:  # notes are optional: without them the data is read as a user layer
+        return None
+    return _notes_of(metadata)
+
+
+def restore_columns(gdf: geopandas.GeoDataFrame, notes: dict | None = None, *,
+                    path: str | Path = "<GeoParquet>") -> geopandas.GeoDataFrame:
+    """Undo what geomap's GeoParquet writer did: JSON text back to lists and dicts, types back.
+
+    For frames read with another reader (dask-geopandas partitions, a partitioned folder), so
+    they come back as :func:`read_file` gives them. Without ``notes``, only the columns geomap
+    nests (``alt_names``, ``sources``) are decoded, when they all hold JSON text.
+
+    Raises
+    ------
+    LayerReadError
+        When a column cannot be read back as the type the notes give (``path`` is named).
+    """
+    return _restore(gdf, notes, driver="Parquet", path=Path(path))
 
 
 # ----------------------------------------------------------------------------- via GDAL
@@ -256,14 +315,7 @@ def _read_ogr(path: Path, layer: str | None, options: dict[str, str], source: st
     """
     import pyogrio
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            listed = pyogrio.list_layers(source)
-    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
-        raise LayerReadError(f"{path}: cannot read as a layer ({_first_line(exc)})") from None
-    spatial = [str(name) for name, kind in listed if kind is not None]
-    names = spatial or [str(name) for name, _ in listed]
+    names = _layer_names(path, source)
     if not names:
         raise LayerReadError(f"{path}: holds no layers")
     if layer is None:
@@ -290,6 +342,20 @@ def _read_ogr(path: Path, layer: str | None, options: dict[str, str], source: st
         raise LayerReadError(f"{path}: cannot read layer {chosen!r} ({_first_line(exc)})"
                              ) from None
     return gdf, chosen, info.get("driver")
+
+
+def _layer_names(path: Path, source: str | Path) -> list[str]:
+    """Return the spatial layers of ``source`` (all layers when none is spatial)."""
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            listed = pyogrio.list_layers(source)
+    except Exception as exc:  # pyogrio raises several unrelated types for unreadable files
+        raise LayerReadError(f"{path}: cannot read as a layer ({_first_line(exc)})") from None
+    spatial = [str(name) for name, kind in listed if kind is not None]
+    return spatial or [str(name) for name, _ in listed]
 
 
 def _int_types(arrow_type: Any) -> Any:

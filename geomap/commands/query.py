@@ -30,6 +30,9 @@ _COMPUTED = ("distance_m", "length_m", "area_km2", "perimeter_m", "fraction_insi
 
 def _output_options(func: Callable) -> Callable:
     options = [
+        click.option("--layer", "layer_name", metavar="NAME",
+                     help="Layer to read from whichever of the files given holds several "
+                     "(GeoPackage, KML, zip); for two such files write FILE|layername=NAME."),
         click.option("--format", "-f", "fmt", type=click.Choice(FORMATS),
                      help="Output format [default: table, or from the -o suffix]."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -51,9 +54,11 @@ def query_group() -> None:
     """Answer spatial questions in metres, on the WGS84 ellipsoid.
 
     SRC, TARGET and REGION are curated layer names (see 'geomap list'), layer files (GeoJSON,
-    GeoPackage, Shapefile, GeoParquet) or a point written lon,lat. Answers keep every column
-    of SRC, including its sources and precision. An empty answer prints a note on stderr and
-    exits 0; bad input exits 2 with one line.
+    GeoPackage, Shapefile, KML, GeoParquet, CSV) or a point written lon,lat. For a file that
+    holds several layers, choose one with --layer NAME (it applies to whichever of the files
+    holds several), or write FILE|layername=NAME (needed when both files hold several and the
+    layers differ). Answers keep every column of SRC, including its sources and precision. An
+    empty answer prints a note on stderr and exits 0; bad input exits 2 with one line.
 
     A point SRC west of Greenwich starts with '-': put it last, after '--'
     (geomap query nearest --to gbao -- -74,40.7).
@@ -71,7 +76,8 @@ def within_distance_command(src: str, target: str, distance: str, **out: Any) ->
 
     metres = query.parse_distance(distance)
     with _engine_context(out):
-        result = query.within_distance(src, target, metres, engine=out["engine"])
+        result = query.within_distance(src, target, metres, engine=out["engine"],
+                                        layer=out["layer_name"])
     _emit(result, out, empty=f"no features of {src} lie within {distance} of {target}")
 
 
@@ -84,7 +90,7 @@ def nearest_command(src: str, target: str, **out: Any) -> None:
     from geomap import query
 
     with _engine_context(out):
-        result = query.nearest(src, target, engine=out["engine"])
+        result = query.nearest(src, target, engine=out["engine"], layer=out["layer_name"])
     _emit(result, out, empty=f"{src} has no features")
 
 
@@ -97,7 +103,7 @@ def intersects_command(src: str, target: str, **out: Any) -> None:
     from geomap import query
 
     with _engine_context(out):
-        result = query.intersecting(src, target, engine=out["engine"])
+        result = query.intersecting(src, target, engine=out["engine"], layer=out["layer_name"])
     _emit(result, out, empty=f"no features of {src} intersect {target}")
 
 
@@ -115,7 +121,7 @@ def inside_command(src: str, region: str, tolerance: str, **out: Any) -> None:
 
     with _engine_context(out):
         result = query.inside(src, region, tolerance=tolerance,
-                              engine=out["engine"])
+                              engine=out["engine"], layer=out["layer_name"])
     _emit(result, out, empty=f"no features of {src} lie inside {region}")
 
 
@@ -127,7 +133,7 @@ def measure_command(layer: str, **out: Any) -> None:
     from geomap import query
 
     with _engine_context(out):
-        result = query.measure(layer, engine=out["engine"])
+        result = query.measure(layer, engine=out["engine"], layer=out["layer_name"])
     _emit(result, out, empty=f"{layer} has no features")
 
 
