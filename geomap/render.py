@@ -436,6 +436,19 @@ def _user_layer(
     }, bbox
 
 
+def _clip_to_focus(bbox: list[float], margin: float = 0.5) -> list[float]:
+    """Clip a curated layer's bbox to Tajikistan (plus ``margin`` degrees) for the first view.
+
+    Curated layers reach far (Urumqi, Uzbek lakes); the page should open on Tajikistan, with
+    those a zoom-out away. A bbox wholly outside the focus is kept as it is.
+    """
+    west, south, east, north = TAJIKISTAN_BBOX
+    focus = [west - margin, south - margin, east + margin, north + margin]
+    clipped = [max(bbox[0], focus[0]), max(bbox[1], focus[1]),
+               min(bbox[2], focus[2]), min(bbox[3], focus[3])]
+    return clipped if clipped[0] <= clipped[2] and clipped[1] <= clipped[3] else bbox
+
+
 def _bounds(bboxes: Iterable[list[float]]) -> list[list[float]]:
     """Return Leaflet bounds ``[[south, west], [north, east]]`` around the given bboxes."""
     boxes = [b for b in bboxes if math.isfinite(b[0])]
@@ -490,7 +503,7 @@ def _prepare(
         layer, bbox = _curated_layer(record)
         payload_layers.append(layer)
         if record.theme != "context":
-            bboxes.append(bbox)
+            bboxes.append(_clip_to_focus(bbox))
         elif record.geometry_type.endswith("Polygon"):
             frames.append(bbox)
     taken = {layer["name"] for layer in payload_layers}
