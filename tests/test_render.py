@@ -456,3 +456,16 @@ def test_cli_adds_a_geopackage_in_another_crs(tiny_catalog, tmp_path):
     assert layer["name"] == "sites" and layer["features"][0][1]["name"] == "Dushanbe office"
     lon, lat = layer["features"][0][0]["coordinates"]
     assert (lon, lat) == pytest.approx((68.7791, 38.5598), abs=1e-5)
+
+
+def test_curated_map_opens_on_tajikistan_and_user_layers_widen_the_view():
+    """The real catalog reaches Urumqi and Uzbek lakes; the first view stays on Tajikistan."""
+    from geomap.render import TAJIKISTAN_BBOX
+
+    west, south, east, north = TAJIKISTAN_BBOX
+    (s, w), (n, e) = payload(page_of(geomap.render_map()))["bounds"]
+    assert west - 0.6 <= w <= west + 1 and east - 1 <= e <= east + 0.6
+    assert south - 0.6 <= s <= south + 1 and north - 1 <= n <= north + 0.6
+    far = user_layer([(87.6, 43.8, {"name": "Urumqi"})])
+    (_, _), (_, e2) = payload(page_of(geomap.render_map(add=[far])))["bounds"]
+    assert e2 >= 87.6
