@@ -56,7 +56,6 @@ if TYPE_CHECKING:
 __all__ = [
     "UNITS",
     "as_layer",
-    "choose_layer",
     "densify",
     "inside",
     "intersecting",
@@ -249,43 +248,10 @@ def as_layer(obj: Any, *, role: str = "layer", layer: str | None = None
     )
 
 
-def choose_layer(layer: str | None, *objs: Any) -> tuple[Any, ...]:
-    """Return ``objs`` with ``layer`` chosen in those that are files holding several layers.
+def _choose_layer(layer: str | None, *objs: Any) -> tuple[Any, ...]:
+    from geomap.readers import choose_layer
 
-    ``layer`` goes to every multi-layer file (GeoPackage, KML, zip of shapefiles) that holds a
-    layer of that name; when none does, to all of them, so the error names their layers. Such a
-    file comes back as ``"FILE|layername=NAME"``. Everything else is returned unchanged. To
-    choose different layers of two multi-layer files, write each as ``"FILE|layername=NAME"``.
-
-    Raises
-    ------
-    QueryError
-        When ``layer`` is given but no file among ``objs`` holds several layers, and no
-        single-layer file is that layer.
-    """
-    if layer is None:
-        return objs
-    from geomap.readers import list_file_layers
-
-    several: dict[int, list[str]] = {}
-    single: list[str] = []
-    for i, obj in enumerate(objs):
-        if isinstance(obj, str | Path) and "|layername=" not in str(obj) and Path(obj).is_file():
-            names = list_file_layers(obj)
-            if len(names) > 1:
-                several[i] = names
-            else:
-                single += names
-    if not several:
-        if layer in single:
-            return objs
-        files = [str(o) for o in objs if isinstance(o, str | Path) and Path(o).is_file()]
-        given = f"none of {', '.join(files)} holds several layers" if files else "no file given"
-        raise QueryError(f"--layer {layer!r} is for a file that holds several layers, but "
-                         f"{given}")
-    chosen = [i for i, names in several.items() if layer in names] or list(several)
-    return tuple(f"{obj}|layername={layer}" if i in chosen else obj
-                 for i, obj in enumerate(objs))
+    return choose_layer(layer, *objs)
 
 
 def _require_geometry(gdf: geopandas.GeoDataFrame, label: str) -> None:
@@ -770,7 +736,8 @@ def within_distance(
         ``"local"`` (geopandas) or ``"dask"`` (dask-geopandas, one task per partition).
     layer
         The layer to read from whichever of ``gdf`` and ``target`` is a file holding several
-        layers (see :func:`choose_layer`); or write such a file ``"FILE|layername=NAME"``.
+        layers (see :func:`geomap.readers.choose_layer`); or write such a file
+        ``"FILE|layername=NAME"``.
 
     Returns
     -------
@@ -792,7 +759,7 @@ def within_distance(
     >>> posts[["id", "distance_m", "precision", "sources"]]  # doctest: +SKIP
     """
     metres = parse_distance(distance)
-    gdf, target = choose_layer(layer, gdf, target)
+    gdf, target = _choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _within_local, "layer", (prepared, metres), sort="distance_m")
 
@@ -826,7 +793,7 @@ def nearest(gdf: Any, target: Any, *, engine: Engine = "local", layer: str | Non
         All rows of ``gdf`` in their order with ``distance_m`` (NaN for a row without geometry),
         ``target_id`` and ``target_name`` of the nearest target feature.
     """
-    gdf, target = choose_layer(layer, gdf, target)
+    gdf, target = _choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _nearest_local, "layer", (prepared,))
 
@@ -861,7 +828,7 @@ def intersecting(gdf: Any, target: Any, *, engine: Engine = "local", layer: str 
         The matching rows with all their columns plus ``target_ids``, the list of target
         features each one meets.
     """
-    gdf, target = choose_layer(layer, gdf, target)
+    gdf, target = _choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _intersecting_local, "layer", (prepared,))
 
@@ -990,7 +957,7 @@ def inside(
         When ``region`` has no polygons, or for a bad tolerance.
     """
     metres = parse_distance(tolerance)
-    gdf, region = choose_layer(layer, gdf, region)
+    gdf, region = _choose_layer(layer, gdf, region)
     prepared = _build_target(region, "region")
     _region_polygon(prepared, 0.0)  # fail early when the region has no polygons
     result = _run(gdf, engine, _inside_local, "layer", (prepared, metres))
@@ -1020,7 +987,7 @@ def measure(gdf: Any, *, engine: Engine = "local", layer: str | None = None
     QueryError
         When the layer has only points or no geometry at all: there is nothing to measure.
     """  # noqa: D205
-    (gdf,) = choose_layer(layer, gdf)
+    (gdf,) = _choose_layer(layer, gdf)
     if engine == "local" and not _is_dask(gdf):
         frame = as_layer(gdf, role="layer")
         label = frame.attrs.get("layer", _label(gdf))

@@ -27,7 +27,9 @@ from geomap.errors import LayerReadError
 if TYPE_CHECKING:
     import geopandas
 
-__all__ = ["list_file_layers", "read_file", "read_parquet_notes", "restore_columns"]
+__all__ = [
+    "choose_layer", "list_file_layers", "read_file", "read_parquet_notes", "restore_columns",
+]
 
 #: Properties geomap stores as lists or dicts: decoded from JSON text even without geomap's notes.
 NESTED_PROPERTIES = ("alt_names", "sources")
@@ -151,6 +153,44 @@ def list_file_layers(path: str | Path) -> list[str]:
     elif suffix == ".kmz":
         source = f"/vsizip/{path.resolve()}/{_kmz_document(path)}"
     return _layer_names(path, source)
+
+
+def choose_layer(layer: str | None, *objs: Any) -> tuple[Any, ...]:
+    """Return ``objs`` with ``layer`` chosen in those that are files holding several layers.
+
+    ``layer`` goes to every multi-layer file (GeoPackage, KML, zip of shapefiles) that holds a
+    layer of that name; when none does, to all of them, so the error names their layers. Such a
+    file comes back as ``"FILE|layername=NAME"``. Everything else is returned unchanged. To
+    choose different layers of two multi-layer files, write each as ``"FILE|layername=NAME"``.
+
+    Raises
+    ------
+    LayerReadError
+        When ``layer`` is given but no file among ``objs`` holds several layers, and no
+        single-layer file is that layer.
+    """
+    if layer is None:
+        return objs
+    several: dict[int, list[str]] = {}
+    single: list[str] = []
+    for i, obj in enumerate(objs):
+        if isinstance(obj, str | Path) and "|layername=" not in str(obj) and Path(obj).is_file():
+            names = list_file_layers(obj)
+            if len(names) > 1:
+                several[i] = names
+            else:
+                single += names
+    if not several:
+        if layer in single:
+            return objs
+        files = [str(o) for o in objs if isinstance(o, str | Path) and Path(o).is_file()]
+        given = (f"none of the files given holds several ({', '.join(files)})" if files
+                 else "no layer file was given")
+        raise LayerReadError(f"layer {layer!r} is for a file that holds several layers, but "
+                             f"{given}")
+    chosen = [i for i, names in several.items() if layer in names] or list(several)
+    return tuple(f"{obj}|layername={layer}" if i in chosen else obj
+                 for i, obj in enumerate(objs))
 
 
 # ------------------------------------------------------------------------------- GeoJSON

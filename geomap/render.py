@@ -387,7 +387,8 @@ def _user_layer(
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         problems = validate_layer(path, curated=False)
-        label = path.stem
+        # one layer of a multi-layer file ("FILE|layername=NAME") is labelled by its name
+        label = str(source).partition("|layername=")[2] or path.stem
         gdf = None if problems else read_file(path)
     else:
         problems = validate_layer(source, curated=False)
@@ -482,12 +483,16 @@ def _prepare(
     add: Iterable[str | os.PathLike | geopandas.GeoDataFrame],
     title: str,
     basemap: bool,
+    layer: str | None = None,
 ) -> _Prepared:
     """Read, check and convert the layers of a map (see :func:`render_map`)."""
+    from geomap.readers import choose_layer
+
     if isinstance(layers, str):
         layers = [layers]
     if isinstance(add, str | os.PathLike):
         add = [add]
+    add = choose_layer(layer, *add)
     if not isinstance(title, str) or not title.strip():
         raise RenderError(f"the map title must be non-empty text, got {title!r}")
     title = title.encode("utf-8", "replace").decode("utf-8")  # undecodable argv bytes -> "?"
@@ -550,6 +555,7 @@ def render_map(
     add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
     title: str = DEFAULT_TITLE,
     basemap: bool = True,
+    layer: str | None = None,
     width: str | int = "100%",
     height: str | int = "100%",
 ) -> folium.Map:
@@ -562,11 +568,16 @@ def render_map(
         (theme ``"context"``: countries, rivers, lakes, places) are drawn in any case.
     add
         User layers: paths of files ``geomap validate`` accepts, or GeoDataFrames. Each is
-        checked with :func:`geomap.validate_layer` (``curated=False``) first.
+        checked with :func:`geomap.validate_layer` (``curated=False``) first. One layer of a
+        file that holds several (GeoPackage, KML, zip) is written ``"FILE|layername=NAME"``,
+        or named with ``layer``; it is drawn under the name of that layer.
     title
         Title shown on the map and in the browser tab.
     basemap
         Draw the ``context`` layers even when ``layers`` does not name them.
+    layer
+        The layer to read from each file in ``add`` that holds several layers; files with one
+        layer ignore it (see :func:`geomap.readers.choose_layer`).
     width, height
         Size of the map (CSS length or pixels); the default fills the page.
 
@@ -584,7 +595,7 @@ def render_map(
     RenderError
         When the data cannot be put into the page.
     """
-    prepared = _prepare(layers, add, title, basemap)
+    prepared = _prepare(layers, add, title, basemap, layer)
     map_class, layers_class = _folium_classes()
     m = map_class(location=prepared.center, zoom_start=7, tiles=None, width=width, height=height,
                   prefer_canvas=False, control_scale=False, zoom_snap=0.25)
@@ -618,6 +629,7 @@ def write_map(
     add: Iterable[str | os.PathLike | geopandas.GeoDataFrame] = (),
     title: str = DEFAULT_TITLE,
     basemap: bool = True,
+    layer: str | None = None,
     overwrite: bool = False,
 ) -> dict[str, int]:
     """Write the map page of :func:`render_map` straight to ``path``, without folium.
@@ -636,7 +648,7 @@ def write_map(
         As :func:`save_map`; and as :func:`render_map` for the layers.
     """
     check_target(path, overwrite=overwrite, error=RenderError)
-    prepared = _prepare(layers, add, title, basemap)
+    prepared = _prepare(layers, add, title, basemap, layer)
     options = json.dumps({"center": prepared.center, "zoom": 7, "zoomControl": True,
                           "zoomSnap": 0.25, "preferCanvas": False})
     page = _PAGE.format(head=_head_html(prepared.title),
