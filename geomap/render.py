@@ -577,7 +577,8 @@ def render_map(
         Draw the ``context`` layers even when ``layers`` does not name them.
     layer
         The layer to read from each file in ``add`` that holds several layers; files with one
-        layer ignore it (see :func:`geomap.readers.choose_layer`).
+        layer are drawn whole. Refused when no file in ``add`` holds such a layer (see
+        :func:`geomap.readers.choose_layer`).
     width, height
         Size of the map (CSS length or pixels); the default fills the page.
 
