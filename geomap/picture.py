@@ -732,8 +732,8 @@ def _scale_bar(ax: Any, to_map: Any, to_lonlat: Any, box: tuple[float, ...], fs:
     geod = Geod(ellps="WGS84")
     # how many metres on the ground a quarter of the map width spans at this latitude
     lon_q, lat_q = to_lonlat.transform(x0 + (xmax - xmin) * 0.25, y0)
-    metres = _nice_length(geod.inv(lon0, lat0, lon_q, lat_q)[2])
-    azimuth = geod.inv(lon0, lat0, lon_q, lat_q)[0]
+    azimuth, _, quarter = geod.inv(lon0, lat0, lon_q, lat_q)
+    metres = _nice_length(quarter)
     lon1, lat1, _ = geod.fwd(lon0, lat0, azimuth, metres)
     lonm, latm, _ = geod.fwd(lon0, lat0, azimuth, metres / 2)
     x1, y1 = to_map.transform(lon1, lat1)
