@@ -267,6 +267,23 @@ def _css(parent: ET.Element, tag: str, name: str, value: Any) -> None:
     ET.SubElement(parent, f"{{{_SLD}}}{tag}", {"name": name}).text = str(value)
 
 
+def _sld_fill(parent: ET.Element, fill: str, values: dict[str, Any]) -> None:
+    fill_el = ET.SubElement(parent, f"{{{_SLD}}}Fill")
+    _css(fill_el, "CssParameter", "fill", _hex(fill))
+    _css(fill_el, "CssParameter", "fill-opacity", f"{values['fill_opacity']:g}")
+
+
+def _sld_stroke(parent: ET.Element, color: str, values: dict[str, Any]) -> None:
+    """Add a stroke with the layer's opacity, width and dashes (lines and polygon edges)."""
+    stroke = ET.SubElement(parent, f"{{{_SLD}}}Stroke")
+    _css(stroke, "CssParameter", "stroke", _hex(color))
+    _css(stroke, "CssParameter", "stroke-opacity", f"{values['opacity']:g}")
+    _css(stroke, "CssParameter", "stroke-width", f"{values['weight']:g}")
+    if values["dash"]:
+        _css(stroke, "CssParameter", "stroke-dasharray",
+             " ".join(f"{x:g}" for x in values["dash"]))
+
+
 def _sld_symbolizer(values: dict[str, Any], kind: GeometryKind, fill: str,
                     shape: str | None = None) -> ET.Element:
     s = f"{{{_SLD}}}"
@@ -276,9 +293,7 @@ def _sld_symbolizer(values: dict[str, Any], kind: GeometryKind, fill: str,
         mark = ET.SubElement(graphic, f"{s}Mark")
         ET.SubElement(mark, f"{s}WellKnownName").text = _SLD_SHAPES.get(shape or values["symbol"],
                                                                          "circle")
-        fill_el = ET.SubElement(mark, f"{s}Fill")
-        _css(fill_el, "CssParameter", "fill", _hex(fill))
-        _css(fill_el, "CssParameter", "fill-opacity", f"{values['fill_opacity']:g}")
+        _sld_fill(mark, fill, values)
         stroke = ET.SubElement(mark, f"{s}Stroke")
         _css(stroke, "CssParameter", "stroke", _hex(values["color"]))
         _css(stroke, "CssParameter", "stroke-width", f"{values['weight']:g}")
@@ -286,25 +301,11 @@ def _sld_symbolizer(values: dict[str, Any], kind: GeometryKind, fill: str,
         return sym
     if kind == "line":
         sym = ET.Element(f"{s}LineSymbolizer")
-        stroke = ET.SubElement(sym, f"{s}Stroke")
-        _css(stroke, "CssParameter", "stroke", _hex(fill))
-        _css(stroke, "CssParameter", "stroke-opacity", f"{values['opacity']:g}")
-        _css(stroke, "CssParameter", "stroke-width", f"{values['weight']:g}")
-        if values["dash"]:
-            _css(stroke, "CssParameter", "stroke-dasharray",
-                 " ".join(f"{x:g}" for x in values["dash"]))
+        _sld_stroke(sym, fill, values)
         return sym
     sym = ET.Element(f"{s}PolygonSymbolizer")
-    fill_el = ET.SubElement(sym, f"{s}Fill")
-    _css(fill_el, "CssParameter", "fill", _hex(fill))
-    _css(fill_el, "CssParameter", "fill-opacity", f"{values['fill_opacity']:g}")
-    stroke = ET.SubElement(sym, f"{s}Stroke")
-    _css(stroke, "CssParameter", "stroke", _hex(values["color"]))
-    _css(stroke, "CssParameter", "stroke-opacity", f"{values['opacity']:g}")
-    _css(stroke, "CssParameter", "stroke-width", f"{values['weight']:g}")
-    if values["dash"]:
-        _css(stroke, "CssParameter", "stroke-dasharray",
-             " ".join(f"{x:g}" for x in values["dash"]))
+    _sld_fill(sym, fill, values)
+    _sld_stroke(sym, values["color"], values)
     return sym
 
 
