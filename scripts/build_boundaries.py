@@ -212,10 +212,15 @@ def feature(geom: Any, **props: Any) -> dict:
     return {"type": "Feature", "properties": ordered, "geometry": geometry_json(geom)}
 
 
+def collection_text(features: list[dict]) -> str:
+    """Return a compact FeatureCollection with one feature per line."""
+    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+
+
 def write_layer(path: Path, features: list[dict]) -> None:
     """Write a FeatureCollection, one feature per line, atomically (temp file then rename)."""
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
-    text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+    text = collection_text(features)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -826,8 +831,7 @@ def extract_lakes(shp: Path) -> None:
 
 
 def _write_extract(path: Path, features: list[dict]) -> None:
-    lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
-    text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
+    text = collection_text(features)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path} ({len(features)} features, {len(text):,} bytes)")
