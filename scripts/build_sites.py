@@ -64,18 +64,8 @@ SCHEMA_ORDER: tuple[str, ...] = (
     "sources",
 )
 SOURCE_ORDER: tuple[str, ...] = ("citation", "seed", "locator", "quote", "url")
-RECORD_REQUIRED: tuple[str, ...] = (
-    "name",
-    "title",
-    "description",
-    "theme",
-    "style",
-    "sources",
-    "licence",
-    "attribution",
-    "geometry_source",
-    "regenerate",
-)
+#: Catalog keys this script computes from the built file; the YAML record gives the others.
+COMPUTED_KEYS: tuple[str, ...] = ("geometry_type", "feature_count", "sha256")
 GEOMETRY_KEYS: tuple[str, ...] = ("lonlat", "route")
 
 
@@ -245,11 +235,13 @@ def build_layer(path: Path) -> tuple[dict, str]:
     BuildError
         Listing every problem, each naming the file and the feature.
     """
+    from geomap.catalog import RECORD_KEYS
     from geomap.schema import validate_features
 
     data = load_source(path)
     record = data["record"]
-    problems = [f"{path}: record lacks {key!r}" for key in RECORD_REQUIRED if key not in record]
+    problems = [f"{path}: record lacks {key!r}" for key in RECORD_KEYS
+                if key not in COMPUTED_KEYS and key not in record]
     if record.get("name") != path.stem:
         problems.append(f"{path}: record name {record.get('name')!r} differs from file name")
     features = []
@@ -285,6 +277,8 @@ def layer_ids(exclude: set[str]) -> dict[str, str]:
 
 def full_record(record: dict, text: str) -> dict:
     """Return the catalog record in catalog key order, with its computed keys."""
+    from geomap.catalog import RECORD_KEYS
+
     data = json.loads(text)
     types = sorted({f["geometry"]["type"] for f in data["features"]})
     computed = {
@@ -292,11 +286,9 @@ def full_record(record: dict, text: str) -> dict:
         "feature_count": len(data["features"]),
         "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
     }
-    order = ("name", "title", "description", "theme", "geometry_type", "feature_count", "style",
-             "sources", "licence", "attribution", "geometry_source", "regenerate", "sha256")
     merged = {**record, **computed}
-    return {key: merged[key] for key in order if key in merged} | {
-        key: value for key, value in merged.items() if key not in order
+    return {key: merged[key] for key in RECORD_KEYS if key in merged} | {
+        key: value for key, value in merged.items() if key not in RECORD_KEYS
     }
 
 
