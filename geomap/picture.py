@@ -27,6 +27,7 @@ from geomap.story import (
     TAJIKISTAN_BOUNDS,
     Story,
     category_legend,
+    frame_style,
     layer_frame,
     layer_style,
     load_story,
@@ -330,10 +331,7 @@ def _frames(names: list[str], until: int | None,
         if until is not None and "start_date" in gdf:
             keep = [(y := start_year(v)) is None or y <= until for v in gdf["start_date"]]
             gdf = gdf[keep]
-        kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
-        kind = "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area"
-        own = None if record is not None else dict(gdf.attrs.get("style") or {})
-        style = layer_style(name, position, record, kind=kind, style=own)
+        kind, style = frame_style(name, position, gdf, record)
         frames.append(_Layer(name, layer_title, attribution, style, gdf, kind))
     return frames
 

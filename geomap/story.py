@@ -54,6 +54,7 @@ __all__ = [
     "build_story_html",
     "category_legend",
     "default_story_path",
+    "frame_style",
     "layer_frame",
     "layer_style",
     "load_story",
@@ -700,11 +701,7 @@ def _layer_payload(
     for feature in features:
         # 5 decimals (about 1 m) is finer than any source; keeps the page small
         feature["geometry"] = _round_geometry(feature["geometry"])
-    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
-    kind = "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area"
-    # your own layers (layer_data) have no catalog record: their attrs["style"] or a fallback
-    own = None if record is not None else dict(gdf.attrs.get("style") or {})
-    style = layer_style(name, position, record, kind=kind, style=own)
+    kind, style = frame_style(name, position, gdf, record)
     categories = gdf["category"] if "category" in gdf and kind == "point" else []
     return {
         "name": name,
@@ -715,6 +712,20 @@ def _layer_payload(
         "categories": category_legend(style, categories),
         "features": features,
     }
+
+
+def frame_style(
+    name: str, position: int, gdf: geopandas.GeoDataFrame, record: Any | None
+) -> tuple[str, dict[str, Any]]:
+    """Return ``(kind, style)`` of a layer read by :func:`layer_frame`.
+
+    The kind (``"point"``, ``"line"`` or ``"area"``) is that of the geometries present. Your own
+    layers (``layer_data``) have no catalog record: their ``attrs["style"]`` or a fallback is used.
+    """
+    kinds = {str(t).replace("Multi", "") for t in gdf.geom_type.dropna()}
+    kind = "point" if kinds <= {"Point"} else "line" if kinds <= {"LineString"} else "area"
+    own = None if record is not None else dict(gdf.attrs.get("style") or {})
+    return kind, layer_style(name, position, record, kind=kind, style=own)
 
 
 def layer_frame(
