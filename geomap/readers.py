@@ -45,7 +45,6 @@ _CSV_OPTIONS = {
 #: Fields the LIBKML driver adds to every KML layer.
 _KML_OWN = ("id", "Name", "description", "timestamp", "begin", "end", "altitudeMode",
             "tessellate", "extrude", "visibility", "drawOrder", "icon", "snippet")
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 def read_file(path: str | Path, *, layer: str | None = None) -> geopandas.GeoDataFrame:

@@ -69,17 +69,6 @@ DEFAULT_UNCERTAINTY_M: dict[int, float] = {
     8: 100_000,
 }
 
-# Okabe & Ito's colour-blind safe palette; themes also differ by symbol shape.
-_OKABE_ITO = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-}
 _BASE_STYLE: dict[str, Any] = {
     "color": "#333333",
     "fillColor": "#888888",

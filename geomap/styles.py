@@ -61,8 +61,6 @@ _SLD_SHAPES = {
     "hexagon": "circle",
 }
 _QGIS_VERSION = "3.28.0-Firenze"
-#: One pixel in millimetres at QGIS's 96 dpi screen, for SLD (pixel) sizes.
-_PX = 0.26458
 
 
 def geometry_kind(geometry_type: str) -> GeometryKind:
