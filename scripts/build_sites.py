@@ -292,18 +292,15 @@ def full_record(record: dict, text: str) -> dict:
     }
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def build(names: list[str] | None = None, out: Path | None = None) -> list[dict]:
     """Build the named site layers (all when none) and return their catalog records.
 
     Every source is checked before anything is written. Without ``out`` the files go to
     ``layers/`` and the catalog is updated; with ``out`` both go to that folder instead.
     """
+    from geomap._files import write_atomic
+    from geomap.errors import GeomapError
+
     available = sorted(p.stem for p in SITES.glob("*.yaml"))
     wanted = names or available
     unknown = [n for n in wanted if n not in available]
@@ -336,7 +333,7 @@ def build(names: list[str] | None = None, out: Path | None = None) -> list[dict]
     target.mkdir(parents=True, exist_ok=True)
     records = []
     for record, text in built:
-        _write(target / f"{record['name']}.geojson", text)
+        write_atomic(target / f"{record['name']}.geojson", text, overwrite=True, error=GeomapError)
         records.append(full_record(record, text))
     if out is None:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -344,8 +341,9 @@ def build(names: list[str] | None = None, out: Path | None = None) -> list[dict]
 
         update(records)
     else:
-        _write(target / "catalog.json",
-               json.dumps({"layers": records}, indent=2, ensure_ascii=False) + "\n")
+        write_atomic(target / "catalog.json",
+                     json.dumps({"layers": records}, indent=2, ensure_ascii=False) + "\n",
+                     overwrite=True, error=GeomapError)
     return records
 
 
