@@ -49,6 +49,7 @@ import shapely
 from pyproj import Geod, Transformer
 
 from geomap.errors import LayerReadError, QueryError
+from geomap.readers import choose_layer
 
 if TYPE_CHECKING:
     import geopandas
@@ -246,12 +247,6 @@ def as_layer(obj: Any, *, role: str = "layer", layer: str | None = None
         f"{role}: cannot use a {type(obj).__name__} as a layer; give a GeoDataFrame, a layer name, "
         "a file or a lon,lat point"
     )
-
-
-def _choose_layer(layer: str | None, *objs: Any) -> tuple[Any, ...]:
-    from geomap.readers import choose_layer
-
-    return choose_layer(layer, *objs)
 
 
 def _require_geometry(gdf: geopandas.GeoDataFrame, label: str) -> None:
@@ -759,7 +754,7 @@ def within_distance(
     >>> posts[["id", "distance_m", "precision", "sources"]]  # doctest: +SKIP
     """
     metres = parse_distance(distance)
-    gdf, target = _choose_layer(layer, gdf, target)
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _within_local, "layer", (prepared, metres), sort="distance_m")
 
@@ -793,7 +788,7 @@ def nearest(gdf: Any, target: Any, *, engine: Engine = "local", layer: str | Non
         All rows of ``gdf`` in their order with ``distance_m`` (NaN for a row without geometry),
         ``target_id`` and ``target_name`` of the nearest target feature.
     """
-    gdf, target = _choose_layer(layer, gdf, target)
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _nearest_local, "layer", (prepared,))
 
@@ -828,7 +823,7 @@ def intersecting(gdf: Any, target: Any, *, engine: Engine = "local", layer: str 
         The matching rows with all their columns plus ``target_ids``, the list of target
         features each one meets.
     """
-    gdf, target = _choose_layer(layer, gdf, target)
+    gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
     return _run(gdf, engine, _intersecting_local, "layer", (prepared,))
 
@@ -957,7 +952,7 @@ def inside(
         When ``region`` has no polygons, or for a bad tolerance.
     """
     metres = parse_distance(tolerance)
-    gdf, region = _choose_layer(layer, gdf, region)
+    gdf, region = choose_layer(layer, gdf, region)
     prepared = _build_target(region, "region")
     _region_polygon(prepared, 0.0)  # fail early when the region has no polygons
     result = _run(gdf, engine, _inside_local, "layer", (prepared, metres))
@@ -987,7 +982,7 @@ def measure(gdf: Any, *, engine: Engine = "local", layer: str | None = None
     QueryError
         When the layer has only points or no geometry at all: there is nothing to measure.
     """  # noqa: D205
-    (gdf,) = _choose_layer(layer, gdf)
+    (gdf,) = choose_layer(layer, gdf)
     if engine == "local" and not _is_dask(gdf):
         frame = as_layer(gdf, role="layer")
         label = frame.attrs.get("layer", _label(gdf))
