@@ -33,6 +33,8 @@ __all__ = [
     "leaflet_dir",
     "leaflet_js",
     "script_tag",
+    "story_css",
+    "story_js",
     "style_tag",
 ]
 
@@ -117,6 +119,18 @@ def geomap_js() -> str:
 def geomap_css() -> str:
     """Return geomap's own map styles (``geomap/static/geomap.css``)."""
     return _static("geomap.css")
+
+
+@cache
+def story_js() -> str:
+    """Return the story page's script (``geomap/static/story.js``)."""
+    return _static("story.js")
+
+
+@cache
+def story_css() -> str:
+    """Return the story page's styles (``geomap/static/story.css``)."""
+    return _static("story.css")
 
 
 def _escape_inline(text: str) -> str:

@@ -819,10 +819,6 @@ def _fit_bounds(step: Step, shown: list[str], layers: dict[str, dict]) -> tuple[
     return TAJIKISTAN_BOUNDS
 
 
-def _static_text(name: str) -> str:
-    return resources.files("geomap").joinpath("static", name).read_text(encoding="utf-8")
-
-
 def build_story_html(
     story: Story, *, layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None
 ) -> str:
@@ -857,7 +853,7 @@ def build_story_html(
 <meta name="generator" content="geomap story">
 <title>{escape(story.title)}</title>
 {assets.style_tag(assets.leaflet_css())}
-{assets.style_tag(_static_text("story.css"))}
+{assets.style_tag(assets.story_css())}
 </head>
 <body>
 <a class="skip" href="#story-panel">Skip to the step text</a>
@@ -896,7 +892,7 @@ def build_story_html(
 <div id="story-print" class="story-print" aria-hidden="true"></div>
 <script type="application/json" id="story-data">{assets.json_for_script(data)}</script>
 {assets.script_tag(assets.leaflet_js())}
-{assets.script_tag(_static_text("story.js"))}
+{assets.script_tag(assets.story_js())}
 </body>
 </html>
 """
