@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from geomap import assets, catalog
 from geomap._files import check_target, write_atomic
-from geomap.errors import LayerValidationError, RenderError
+from geomap.errors import RenderError
 from geomap.schema import CATEGORIES, PRECISION_CODES
 
 if TYPE_CHECKING:
@@ -371,21 +371,18 @@ def _user_layer(
     import shapely
 
     from geomap.readers import read_file
-    from geomap.schema import validate_layer
+    from geomap.schema import check_layer
 
     if isinstance(source, str | os.PathLike):
         path = Path(source)
-        problems = validate_layer(path, curated=False)
+        check_layer(path, curated=False)
         # one layer of a multi-layer file ("FILE|layername=NAME") is labelled by its name
         label = str(source).partition("|layername=")[2] or path.stem
-        gdf = None if problems else read_file(path)
+        gdf = read_file(path)
     else:
-        problems = validate_layer(source, curated=False)
+        check_layer(source, curated=False)
         gdf = source
         label = str(source.attrs.get("layer") or f"user_layer_{number}")
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise LayerValidationError(f"{problems[0]}{more}", problems)
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         gdf = gdf.to_crs(4326)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
