@@ -172,6 +172,16 @@
     return root;
   }
 
+  /** A map-control button showing an icon, with a tooltip and a label for screen readers. */
+  function iconButton(path, title, label) {
+    var button = el("button", "geomap-button");
+    button.appendChild(icon(path));
+    button.type = "button";
+    button.title = title;
+    button.setAttribute("aria-label", label);
+    return button;
+  }
+
   // ---------------------------------------------------------------- popups
 
   function row(table, label, value) {
@@ -756,11 +766,8 @@
     }
     control("topleft", function () {
       var box = el("div", "geomap-measure leaflet-bar");
-      var button = el("button", "geomap-button");
-      button.appendChild(icon("M3 15 L15 3 M6 12 l-2 -2 M9 9 l-2 -2 M12 6 l-2 -2"));
-      button.type = "button";
-      button.title = "Measure distance (great circle)";
-      button.setAttribute("aria-label", "Measure distance");
+      var button = iconButton("M3 15 L15 3 M6 12 l-2 -2 M9 9 l-2 -2 M12 6 l-2 -2",
+        "Measure distance (great circle)", "Measure distance");
       button.setAttribute("aria-pressed", "false");
       measure.output = el("div", "geomap-measure-output");
       measure.output.setAttribute("aria-live", "polite");
@@ -799,11 +806,8 @@
     // full screen
     control("topleft", function () {
       var box = el("div", "leaflet-bar");
-      var button = el("button", "geomap-button");
-      button.appendChild(icon("M2 7 V2 H7 M11 2 H16 V7 M16 11 V16 H11 M7 16 H2 V11"));
-      button.type = "button";
-      button.title = "Full screen";
-      button.setAttribute("aria-label", "Full screen");
+      var button = iconButton("M2 7 V2 H7 M11 2 H16 V7 M16 11 V16 H11 M7 16 H2 V11",
+        "Full screen", "Full screen");
       button.addEventListener("click", function () {
         var container = map.getContainer();
         if (document.fullscreenElement) {
