@@ -45,6 +45,9 @@ LAKES_EXTRACT = DATA / "ne_10m_lakes_tajikistan.geojson"
 
 #: Region kept for the basemap: (west, south, east, north) in degrees.
 BBOX = (60.0, 33.0, 80.0, 44.0)
+# the countries reach further east so that sites in Xinjiang (Urumqi, 87.6 E) lie on the basemap
+# and can be checked against China's outline
+COUNTRIES_BBOX = (60.0, 33.0, 88.5, 44.0)
 #: Coordinate grid of every written layer (5 decimals, about 1 m).
 GRID = 1e-5
 DECIMALS = 5
@@ -276,7 +279,7 @@ def load_countries() -> dict[str, dict]:
     for row in table.itertuples():
         if row.ISO_A2 not in COUNTRIES:
             continue
-        geom = snap(polygonal(shapely.clip_by_rect(row.geometry, *BBOX)))
+        geom = snap(polygonal(shapely.clip_by_rect(row.geometry, *COUNTRIES_BBOX)))
         countries[row.ISO_A2] = {
             "geometry": geom,
             "name": row.NAME_EN.replace("People's Republic of China", "China"),
@@ -309,7 +312,7 @@ def country_features(countries: dict[str, dict]) -> list[dict]:
                 country=iso,
                 description=(
                     f"{info['name']} as drawn by Natural Earth at 1:10m"
-                    + (", clipped to the map region 60-80 E, 33-44 N" if clipped else "")
+                    + (", clipped to the map region 60-88.5 E, 33-44 N" if clipped else "")
                     + ". A generalised outline for the basemap, not a legal boundary; lines are "
                     "accurate to a few kilometres."
                 ),
@@ -859,7 +862,7 @@ def records(layers: dict[str, list[dict]]) -> list[dict]:
             "title": "Tajikistan and its neighbours",
             "description": "Country outlines for the basemap (Tajikistan, Afghanistan, China, "
             "Kyrgyzstan, Uzbekistan, Pakistan, Turkmenistan, Kazakhstan, India, Iran) from Natural "
-            "Earth 1:10m admin-0, clipped to 60-80 E, 33-44 N and snapped to a 1e-5 degree grid. "
+            "Earth 1:10m admin-0, clipped to 60-88.5 E, 33-44 N and snapped to a 1e-5 degree grid. "
             "Natural Earth draws de facto lines; generalised to a few kilometres.",
             "theme": "context",
             "style": {"color": "#888888", "fill_color": "#eeeeee", "fill_opacity": 0.6,

@@ -109,3 +109,16 @@ def test_tajik_and_russian_names_are_cyrillic_text(name):
             if isinstance(value, str) and value:
                 assert any("\u0400" <= ch <= "\u04ff" for ch in value), (name, column, value)
                 assert "Ð" not in value and "Ñ" not in value, (name, column, value)
+
+
+def test_every_site_lies_on_the_basemap_so_its_country_is_checked():
+    """location_problems skips what lies beyond the countries layer; nothing curated may."""
+    import shapely
+
+    extent = shapely.box(*catalog.read_layer("countries").total_bounds)
+    for name in LAYER_NAMES:
+        gdf = catalog.read_layer(name)
+        if "country" not in gdf:
+            continue
+        outside = gdf[gdf["country"].notna() & ~gdf.intersects(extent)]
+        assert outside.empty, f"{name}: {list(outside['id'])} beyond the basemap"
