@@ -197,8 +197,9 @@ def render_picture(
             bounds = _story_bounds(story, step, width, height)
     if not names:
         raise RenderError(f"{path}: nothing to draw; name layers with -l or a story step")
-    data = _draw(names, highlight, bounds, title, citations, text, until, (width, height), fmt,
-                 layer_data)
+    fig = _figure(names, highlight, bounds, title, citations, text, until, (width, height),
+                  layer_data)
+    data = _save(fig, fmt)
     return write_atomic(path, data, overwrite=overwrite, error=RenderError)
 
 
@@ -303,19 +304,8 @@ def _fit_text(fig: Any, renderer: Any, xy: tuple[float, float], text: str, size_
                         **kwargs)
 
 
-def _draw(
-    names: list[str],
-    highlight: Sequence[str],
-    bounds: tuple[float, ...] | None,
-    title: str | None,
-    citations: list[str],
-    text: str,
-    until: int | None,
-    size: tuple[int, int],
-    fmt: str,
-    layer_data: Mapping[str, Any] | None,
-) -> bytes:
-    fig = _figure(names, highlight, bounds, title, citations, text, until, size, layer_data)
+def _save(fig: Any, fmt: str) -> bytes:
+    """Return the figure encoded as ``fmt`` (png, svg or pdf), titled with its heading."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format=fmt, dpi=_DPI, facecolor="white",
                 metadata={"Title": fig.get_label()})
