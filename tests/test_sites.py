@@ -271,7 +271,22 @@ def test_laur_and_sambuli_training_grounds_cite_seed_000():
     assert "Laur" in names and "Sambuli" in names
     for props in grounds:
         assert _cites(props, SEED_000)
-        assert props["precision"] >= 5 and props["coordinate_uncertainty_m"] >= 40_000
+        assert props["precision"] >= 5
+
+
+def test_lyaur_circle_covers_every_reported_distance_south_of_dushanbe():
+    geod = Geod(ellps="WGS84")
+    feature = next(f for f in _features("russian_military")
+                   if f["properties"]["id"] == "ru-training-ground-lyaur")
+    props, (lon, lat) = feature["properties"], feature["geometry"]["coordinates"]
+    dushanbe = _town("Dushanbe", "TJ")
+    distances = [props["distance_from_dushanbe_km"], props["distance_from_dushanbe_km_alt"]]
+    assert sorted(distances) == [25, 40]
+    for km in distances:
+        for azimuth in range(135, 226, 5):  # "south of Dushanbe", read as SE..SW
+            x, y, _ = geod.fwd(*dushanbe, azimuth, km * 1000)
+            off = geod.inv(lon, lat, x, y)[2]
+            assert off <= props["coordinate_uncertainty_m"], (km, azimuth, off)
 
 
 @pytest.mark.parametrize(("year", "where"), [
