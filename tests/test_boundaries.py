@@ -23,6 +23,7 @@ LAYERS = [
     "countries",
     "lakes",
     "places",
+    "rivers",
     "tajik_afghan_border",
     "tajik_china_border",
     "gbao",
