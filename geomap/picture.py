@@ -83,6 +83,7 @@ class _Layer:
     style: dict[str, Any]
     gdf: Any  # GeoDataFrame in EPSG:4326
     kind: str  # "point", "line" or "area"
+    context: bool = False  # a basemap layer: drawn first, not used to frame the picture
 
 
 def step_picture_path(path: str | Path, number: int, total: int) -> Path:
@@ -314,16 +315,22 @@ def _save(fig: Any, fmt: str) -> bytes:
 
 def _frames(names: list[str], until: int | None,
             layer_data: Mapping[str, Any] | None) -> list[_Layer]:
-    """Read each layer with its story style; a story step keeps what existed by its year."""
-    frames = []
+    """Read each layer with its story style; a story step keeps what existed by its year.
+
+    Basemap layers (theme ``context``: rivers, lakes, towns) come first, so they are drawn
+    under every other layer whatever the order asked for.
+    """
+    context, frames = [], []
     for position, name in enumerate(names):
         gdf, layer_title, attribution, record = layer_frame(name, layer_data)
         if until is not None and "start_date" in gdf:
             keep = [(y := start_year(v)) is None or y <= until for v in gdf["start_date"]]
             gdf = gdf[keep]
         kind, style = frame_style(name, position, gdf, record)
-        frames.append(_Layer(name, layer_title, attribution, style, gdf, kind))
-    return frames
+        under = getattr(record, "theme", None) == "context"
+        (context if under else frames).append(
+            _Layer(name, layer_title, attribution, style, gdf, kind, under))
+    return context + frames
 
 
 def _figure(
@@ -345,9 +352,9 @@ def _figure(
 
     frames = _frames(names, until, layer_data)
     if bounds is None:
-        every = [(f.name, g) for f in frames for g in f.gdf.geometry
-                 if g is not None and not g.is_empty]
-        geoms = [g for n, g in every if n != "countries"] or [g for _, g in every]
+        every = [(f.name != "countries" and not f.context, g) for f in frames
+                 for g in f.gdf.geometry if g is not None and not g.is_empty]
+        geoms = [g for own, g in every if own] or [g for _, g in every]
         if geoms:
             west, south, east, north = shapely.GeometryCollection(geoms).bounds
             pad_x, pad_y = max((east - west) * 0.1, 0.3), max((north - south) * 0.1, 0.3)
