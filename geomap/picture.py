@@ -372,7 +372,10 @@ def _figure(
     px = text_sizes(width, height)
     # line widths and markers grow with the picture like the text (1.0 on a 1080-pixel slide)
     k = min(height, width * 9 / 16) / 1080
-    heading = title or "; ".join(f.title for f in frames if f.name != "countries") or "geomap"
+    # the title names what the picture is about: the basemap only when nothing else is drawn
+    about = [f.title for f in frames if not f.context] or [
+        f.title for f in frames if f.name != "countries"]
+    heading = title or "; ".join(about) or "geomap"
     fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, facecolor="white",
                  label=heading)
     # measures text; not the figure's canvas, which would redraw after every geopandas plot

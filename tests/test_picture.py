@@ -419,3 +419,12 @@ def test_title_ink_is_as_tall_on_a_1280_picture_as_on_a_1920_slide(pictures):
         # capitals and descenders of a title set at 5.2 % of the height span over 4 %
         assert heights[height] >= 0.04 * height, heights
     assert heights[1080] / heights[720] == pytest.approx(1.5, rel=0.1)
+
+
+def test_default_title_names_the_subject_not_the_basemap():
+    gbao, rivers = catalog.get_layer("gbao").title, catalog.get_layer("rivers").title
+    fig = _figure(["rivers", "gbao"], [], None, None, [], "", None, (1280, 720), None)
+    assert fig.get_label() == gbao
+    basemap_only = _figure(["countries", "rivers"], [], None, None, [], "", None, (1280, 720),
+                           None)
+    assert basemap_only.get_label() == rivers
