@@ -45,6 +45,7 @@ __all__ = [
     "REQUIRED_PROPERTIES",
     "STATUSES",
     "Problem",
+    "check_frame",
     "check_layer",
     "location_problems",
     "parse_date",
@@ -416,7 +417,19 @@ def _frame_problems(gdf: Any, source: str, *, curated: bool) -> list[Problem]:
 
 def check_layer(layer: Any, *, curated: bool | None = None) -> None:
     """Raise :class:`LayerValidationError` listing every problem of ``layer``, if any."""
-    problems = validate_layer(layer, curated=curated)
+    _raise_problems(validate_layer(layer, curated=curated))
+
+
+def check_frame(gdf: Any, source: str, *, curated: bool = False) -> None:
+    """Raise :class:`LayerValidationError` for a GeoDataFrame already read from ``source``.
+
+    For callers that need the frame anyway: the file is read once, not once to check and
+    once to use.
+    """
+    _raise_problems(_frame_problems(gdf, source, curated=curated))
+
+
+def _raise_problems(problems: list[Problem]) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise LayerValidationError(f"{problems[0]}{more}", problems)

@@ -458,6 +458,25 @@ def test_cli_adds_a_geopackage_in_another_crs(tiny_catalog, tmp_path):
     assert (lon, lat) == pytest.approx((68.7791, 38.5598), abs=1e-5)
 
 
+def test_a_geopackage_is_read_once_and_its_problems_still_refuse_the_map(
+    tiny_catalog, tmp_path, monkeypatch
+):
+    from geomap import readers
+
+    gpkg = tmp_path / "sites.gpkg"
+    user_layer([(68.7791, 38.5598, {"name": "Dushanbe office"})]).to_file(gpkg, driver="GPKG")
+    reads = []
+    real_read = readers.read_file
+    monkeypatch.setattr(readers, "read_file",
+                        lambda *a, **k: reads.append(a[0]) or real_read(*a, **k))
+    geomap.render_map(["test_sites"], add=[gpkg])
+    assert reads == [gpkg]
+    bad = tmp_path / "swapped.gpkg"
+    user_layer([(38.5598, 168.7791, {"name": "swapped"})]).to_file(bad, driver="GPKG")
+    with pytest.raises(LayerValidationError, match=r"swapped\.gpkg.*swapped lat/lon"):
+        geomap.render_map(["test_sites"], add=[bad])
+
+
 def test_curated_map_opens_on_tajikistan_and_user_layers_widen_the_view():
     """The real catalog reaches Urumqi and Uzbek lakes; the first view stays on Tajikistan."""
     from geomap.render import TAJIKISTAN_BBOX
