@@ -960,11 +960,11 @@ def _countries_of(geom: Any, countries: dict[str, dict]) -> tuple[str | None, li
         if length > 0:
             shares.append((-length, iso))
     crossed = [iso for _, iso in sorted(shares)]
-    for iso in crossed[:1]:
-        zone = _to_metres(countries[iso]["geometry"]).buffer(RIVER_UNCERTAINTY_M)
-        if metres.within(zone):
-            return iso, crossed
-    return None, crossed
+    # a border river (the Panj) lies within the uncertainty of both banks' countries: no one
+    # country holds it
+    holders = [iso for iso in crossed if metres.within(
+        _to_metres(countries[iso]["geometry"]).buffer(RIVER_UNCERTAINTY_M))]
+    return (holders[0] if len(holders) == 1 else None), crossed
 
 
 def river_features(countries: dict[str, dict]) -> list[dict]:

@@ -134,6 +134,15 @@ def test_countries_are_those_the_line_lies_in(rivers):
         assert inside > 0.9 or not geom.within(shapely.box(60, 33, 88.5, 44)), props["id"]
 
 
+def test_border_rivers_belong_to_no_single_country(rivers):
+    """The Pamir and the Panj are the Tajik-Afghan border: neither bank's country holds them."""
+    rivers_by_id = by_id(rivers)
+    for river_id in ("river-pamir", "river-panj"):
+        props = rivers_by_id[river_id]["properties"]
+        assert props["country"] is None and set(props["countries"]) == {"AF", "TJ"}, river_id
+    assert rivers_by_id["river-vakhsh"]["properties"]["country"] == "TJ"
+
+
 # -- the naming rule ---------------------------------------------------------------------------
 
 
