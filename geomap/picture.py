@@ -150,7 +150,8 @@ def render_picture(
     overwrite
         Replace ``path`` if it exists.
     layer_data
-        Layers by name to use instead of the curated catalog.
+        Layers by name to use instead of the curated catalog (a story's own ``files`` are
+        drawn too, in the user-layer colours).
 
     Returns
     -------
@@ -178,6 +179,7 @@ def render_picture(
     citations: list[str] = []
     text = ""
     until: int | None = None
+    files: Mapping[str, Any] = {}
     if step is not None or story is not None:
         if not isinstance(story, Story):
             story = load_story(story, layer_data=layer_data)
@@ -187,6 +189,7 @@ def render_picture(
             raise RenderError(f"{story.source}: has {len(story.steps)} steps; "
                               f"step {step} is out of range")
         chosen = story.steps[step - 1]
+        files = story.files
         names = list(dict.fromkeys([*story.step_layers(step), *names]))
         highlight = chosen.highlight
         citations = [c.label() for c in chosen.citations]
@@ -199,7 +202,7 @@ def render_picture(
     if not names:
         raise RenderError(f"{path}: nothing to draw; name layers with -l or a story step")
     fig = _figure(names, highlight, bounds, title, citations, text, until, (width, height),
-                  layer_data)
+                  layer_data, files=files)
     data = _save(fig, fmt)
     return write_atomic(path, data, overwrite=overwrite, error=RenderError)
 
@@ -313,8 +316,8 @@ def _save(fig: Any, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
-def _frames(names: list[str], until: int | None,
-            layer_data: Mapping[str, Any] | None) -> list[_Layer]:
+def _frames(names: list[str], until: int | None, layer_data: Mapping[str, Any] | None,
+            files: Mapping[str, Any] | None = None) -> list[_Layer]:
     """Read each layer with its story style; a story step keeps what existed by its year.
 
     Basemap layers (theme ``context``: rivers, lakes, towns) come first, so they are drawn
@@ -322,7 +325,7 @@ def _frames(names: list[str], until: int | None,
     """
     context, frames = [], []
     for position, name in enumerate(names):
-        gdf, layer_title, attribution, record = layer_frame(name, layer_data)
+        gdf, layer_title, attribution, record = layer_frame(name, layer_data, files=files)
         if until is not None and "start_date" in gdf:
             keep = [(y := start_year(v)) is None or y <= until for v in gdf["start_date"]]
             gdf = gdf[keep]
@@ -343,6 +346,8 @@ def _figure(
     until: int | None,
     size: tuple[int, int],
     layer_data: Mapping[str, Any] | None,
+    *,
+    files: Mapping[str, Any] | None = None,
 ) -> Any:
     """Return the matplotlib Figure of a picture (its label is the heading)."""
     import shapely
@@ -350,7 +355,7 @@ def _figure(
     from matplotlib.figure import Figure
     from pyproj import Transformer
 
-    frames = _frames(names, until, layer_data)
+    frames = _frames(names, until, layer_data, files)
     if bounds is None:
         every = [(f.name != "countries" and not f.context, g) for f in frames
                  for g in f.gdf.geometry if g is not None and not g.is_empty]

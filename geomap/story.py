@@ -5,15 +5,25 @@ A story is a small YAML or JSON file (see :func:`load_story` and the README sect
 
     title: China's security footprint in Tajikistan
     base_layers: [countries]             # shown in every step (optional)
+    files:                               # your own layer files (optional), see below
+      trip: trip_points.geojson
     steps:
       - title: "2011: land handed to China"
         year: 2011                       # optional; a number or a short text such as "1996-97"
         text: Tajikistan ceded about 1,158 km2 of the Pamirs to China.
-        layers: [ceded_territory_2011]   # curated layer names shown in this step
+        layers: [ceded_territory_2011]   # curated layer names (or ``files`` names) shown
         highlight: [ceded-2011-markansu] # feature ids drawn emphasised (optional)
         view: {bounds: [72.5, 37.0, 75.5, 39.7]}  # or {center: {lat: 38.5, lon: 71}, zoom: 7}
         citations:
           - {citation: "Olimova & Olimov 2021", seed: 000_3482db23aa8818ee.txt, locator: "2.3"}
+
+``files`` adds a teacher's own layers next to the curated ones: each entry maps a new layer
+name to a file that :func:`geomap.readers.read_file` reads (GeoJSON, GeoPackage, Shapefile,
+KML, GeoParquet, CSV; ``FILE|layername=NAME`` picks a layer of a GeoPackage), relative to the
+story file. Each file is read once and checked with the user-layer rules of ``geomap map
+--add`` (:func:`geomap.schema.check_frame`); its name must not be a curated layer's. Steps then
+name it in ``layers`` and its feature ids in ``highlight`` like a curated layer, and it is drawn
+in the user-layer colours of the main map (:data:`geomap.render.USER_STYLES`).
 
 :func:`render_story` turns a story into one self-contained HTML page (Leaflet inlined, no CDN)
 that is stepped through with the arrow keys, Page Up/Down, Home/End or on-screen buttons.
@@ -72,10 +82,12 @@ MAX_TEXT = 1200
 #: Bounds used when a step names no view and shows nothing to fit: Tajikistan and its borders.
 TAJIKISTAN_BOUNDS = (67.3, 36.6, 75.2, 41.1)
 
-_STORY_KEYS = ("title", "description", "base_layers", "tiles", "steps")
+_STORY_KEYS = ("title", "description", "base_layers", "files", "tiles", "steps")
 _STEP_KEYS = ("title", "year", "text", "layers", "highlight", "view", "citations")
 _CITATION_KEYS = ("citation", "seed", "locator", "quote", "url")
 _VIEW_KEYS = ("bounds", "center", "zoom")
+#: Names a story may give its own layer files (``files``): they become layer names.
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,59}$")
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,8 @@ class Story:
     tiles: dict[str, str] | None = None
     source: str = "<story>"
     layers: tuple[str, ...] = field(default=(), compare=False)
+    #: The story's own layers (``files``), read and checked once, by name.
+    files: Mapping[str, geopandas.GeoDataFrame] = field(default_factory=dict, compare=False)
 
     def step_layers(self, number: int) -> list[str]:
         """Return the layers shown at step ``number`` (1-based): base layers, then the step's."""
@@ -220,49 +234,70 @@ def load_story(
         The story file. ``.json`` files are read as JSON, anything else as YAML.
     layer_data
         Layers the story may use, by name, instead of the curated catalog (for stories about
-        your own data and for tests).
+        your own data and for tests). The story's own ``files`` are added to them.
+
+    Returns
+    -------
+    Story
+        With the layers of its ``files`` read once (``Story.files``).
 
     Raises
     ------
     StoryError
-        Listing every problem, each naming the file, the step and the field.
+        Listing every problem, each naming the file, the step and the field; a ``files`` entry
+        that cannot be read or breaks the user-layer rules is one of them.
     """
     if path is None or str(path) == DEFAULT_STORY:
         path = default_story_path()
     path = Path(path)
     data = _read(path)
-    problems = story_problems(data, str(path), layer_data=layer_data)
+    problems, files = _check(data, str(path), layer_data)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StoryError(problems[0] + more, problems)
-    return _build(data, str(path))
+    return _build(data, str(path), files)
 
 
 # --------------------------------------------------------------------------- validation
 
 
 class _LayerIndex:
-    """Layer names and feature ids a story may refer to, read once."""
+    """Layer names and feature ids a story may refer to, read once.
+
+    ``names`` are the curated layers (or ``layer_data``); :meth:`add_files` adds the story's
+    own layers, and the names of ``files`` entries that could not be read (``broken``: known,
+    so a step naming them is not blamed twice, but without features).
+    """
 
     def __init__(self, layers: Mapping[str, geopandas.GeoDataFrame] | None) -> None:
         self._frames = layers
+        self._files: Mapping[str, geopandas.GeoDataFrame] = {}
         self._ids: dict[str, set[str]] = {}
         self._starts: dict[str, dict[str, int | None]] = {}
+        self.broken: set[str] = set()
         if layers is None:
             from geomap import catalog
 
             self.names = catalog.layer_names()
         else:
             self.names = list(layers)
+        self.curated = list(self.names)
+
+    def add_files(self, files: Mapping[str, geopandas.GeoDataFrame], broken: set[str]) -> None:
+        self._files = files
+        self.broken = set(broken)
+        self.names = [*self.curated, *files, *sorted(self.broken - set(files))]
 
     def ids(self, name: str) -> set[str]:
         return set(self.starts(name))
 
     def starts(self, name: str) -> dict[str, int | None]:
         """Feature id -> year its ``start_date`` gives (None when undated)."""
+        if name in self.broken:
+            return {}
         if name not in self._starts:
-            if self._frames is not None:
-                gdf = self._frames[name]
+            if name in self._files or self._frames is not None:
+                gdf = self._files[name] if name in self._files else self._frames[name]
                 rows = zip(
                     gdf["id"] if "id" in gdf else [],
                     gdf["start_date"] if "start_date" in gdf else [None] * len(gdf),
@@ -419,7 +454,7 @@ def _step_problems(step: Any, base: list[str], index: _LayerIndex) -> list[str]:
                 problems.append(f"field 'highlight': feature {fid!r} is in layer "
                                 f"{elsewhere[0]!r}, which this step does not show; "
                                 "add it to 'layers'")
-            else:
+            elif not any(name in index.broken for name in shown):  # else: blamed in 'files'
                 every = sorted(set().union(*(index.ids(name) for name in shown)) if shown else ())
                 close = difflib.get_close_matches(fid, every, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -447,16 +482,31 @@ def story_problems(
     layer_data
         Layers the story may use, by name; the curated catalog when ``None``.
 
+    The files of a ``files`` entry are read relative to the folder of ``source``.
+
     Examples
     --------
     >>> story_problems({"title": "t", "steps": []}, "s.yaml", layer_data={})
     ["s.yaml: field 'steps': must be a non-empty list of steps"]
     """
+    return _check(data, source, layer_data)[0]
+
+
+def _check(
+    data: Any, source: str, layer_data: Mapping[str, Any] | None
+) -> tuple[list[str], dict[str, geopandas.GeoDataFrame]]:
+    """Return the problems of a parsed story and the layers of its ``files``, read once."""
     if not isinstance(data, dict):
         return [f"{source}: a story must be a mapping with 'title' and 'steps', "
-                f"got {type(data).__name__}"]
+                f"got {type(data).__name__}"], {}
     index = _LayerIndex(layer_data)
     problems = [f"{source}: {p}" for p in _unknown_keys(data, _STORY_KEYS)]
+    files: dict[str, geopandas.GeoDataFrame] = {}
+    if "files" in data:
+        files, broken, file_problems = _read_files(data["files"], source, index.curated,
+                                                   curated=layer_data is None)
+        problems += [f"{source}: {p}" for p in file_problems]
+        index.add_files(files, broken)
     if not isinstance(data.get("title"), str) or not data["title"].strip():
         problems.append(f"{source}: field 'title': is missing or empty")
     if data.get("description") is not None and not isinstance(data["description"], str):
@@ -480,15 +530,115 @@ def story_problems(
     steps = data.get("steps")
     if not isinstance(steps, list) or not steps:
         problems.append(f"{source}: field 'steps': must be a non-empty list of steps")
-        return problems
+        return problems, files
     for number, step in enumerate(steps, 1):
         title = _short(step.get("title")) if isinstance(step, dict) else ""
         where = f"{source}: step {number}" + (f" ({title})" if title else "")
         problems += [f"{where}: {p}" for p in _step_problems(step, base, index)]
-    return problems
+    return problems, files
 
 
-def _build(data: dict, source: str) -> Story:
+def _read_files(
+    entries: Any, source: str, taken: list[str], *, curated: bool = True
+) -> tuple[dict[str, geopandas.GeoDataFrame], set[str], list[str]]:
+    """Read and check each layer file of a story's ``files`` mapping, once.
+
+    Returns the layers read (by name, in the order given), the names of entries that could not
+    be read, and the problems, each naming the entry (``field 'files' entry 'trip': ...``).
+    """
+    from geomap.errors import LayerReadError, LayerValidationError
+    from geomap.readers import read_file
+    from geomap.schema import check_frame
+
+    if not isinstance(entries, dict):
+        return {}, set(), [
+            "field 'files': must be a mapping of your layer names to files, e.g. "
+            f"{{trip: trip_points.geojson}}, got {entries!r}"]
+    folder = Path(source).parent
+    frames: dict[str, geopandas.GeoDataFrame] = {}
+    broken: set[str] = set()
+    problems: list[str] = []
+    kind = "curated layer" if curated else "layer"
+    for name, value in entries.items():
+        where = f"field 'files' entry {name!r}"
+        if not isinstance(name, str) or not _FILE_NAME.match(name):
+            problems.append(f"{where}: a layer name is letters, digits, '_', '-' or '.' "
+                            "(up to 60, no spaces)")
+            continue
+        if name in taken:
+            problems.append(f"{where}: {name!r} is already a {kind}; give your file another "
+                            "name (steps use that name in 'layers')")
+            continue
+        broken.add(name)
+        if not isinstance(value, str) or not value.strip():
+            problems.append(f"{where}: must be the path of a layer file, got {value!r}")
+            continue
+        text, _, layer = value.strip().partition("|layername=")
+        path = Path(text).expanduser()
+        if not path.is_absolute():
+            path = folder / path
+        try:
+            gdf = read_file(path, layer=layer or None)
+            check_frame(gdf, str(path) + (f"|layername={layer}" if layer else ""))
+        except (LayerReadError, LayerValidationError) as exc:
+            message = str(exc).replace(
+                "choose one with --layer NAME (or FILE|layername=NAME)",
+                "choose one with FILE|layername=NAME")
+            problems.append(f"{where}: {message}")
+            continue
+        gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+        if not len(gdf):
+            problems.append(f"{where}: {path} holds no features to draw")
+            continue
+        frames[name] = _own_layer(gdf, name, len(frames))
+        broken.discard(name)
+    return frames, broken, problems
+
+
+def _own_layer(
+    gdf: geopandas.GeoDataFrame, name: str, position: int
+) -> geopandas.GeoDataFrame:
+    """Return a story's own layer ready to draw: text ids and dates, title and user style.
+
+    Ids become text (a GeoPackage's ``id`` may be an integer), so ``highlight`` can name them;
+    dates become ISO text, so the year of a step hides later features as in curated layers.
+    The style is the main map's for ``--add`` layers, in turn (``geomap.render.USER_STYLES``).
+    """
+    import pandas as pd
+
+    from geomap.render import USER_STYLES
+
+    gdf = gdf.copy()
+
+    def text(value: Any) -> str | None:
+        try:
+            missing = value is None or bool(pd.isna(value))
+        except (TypeError, ValueError):  # a list or an array is not missing
+            missing = False
+        if missing:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()[:10]
+        return str(value)
+
+    for column in ("id", "start_date", "end_date"):
+        if column in gdf:
+            gdf[column] = pd.Series([text(v) for v in gdf[column]], index=gdf.index,
+                                    dtype=object)
+    user = USER_STYLES[position % len(USER_STYLES)]
+    gdf.attrs.update(
+        title=f"{name} (your layer)",
+        attribution=f"{name}: user layer",
+        style={"color": user["color"], "fill_color": user["fillColor"],
+               "symbol": user["symbol"]},
+        user=True,
+    )
+    return gdf
+
+
+def _build(data: dict, source: str, files: Mapping[str, Any] | None = None) -> Story:
     steps = []
     for raw in data["steps"]:
         citations = tuple(
@@ -523,6 +673,7 @@ def _build(data: dict, source: str) -> Story:
         tiles=data.get("tiles"),
         source=source,
         layers=tuple(used),
+        files=dict(files or {}),
     )
 
 
@@ -688,10 +839,13 @@ def category_legend(style: Mapping[str, Any], categories: Any) -> list[dict[str,
 
 
 def _layer_payload(
-    name: str, position: int, layer_data: Mapping[str, geopandas.GeoDataFrame] | None
+    name: str,
+    position: int,
+    layer_data: Mapping[str, geopandas.GeoDataFrame] | None,
+    files: Mapping[str, geopandas.GeoDataFrame] | None = None,
 ) -> dict[str, Any]:
     """Return one layer for the page: title, geometry type, style and slim GeoJSON."""
-    gdf, title, attribution, record = layer_frame(name, layer_data)
+    gdf, title, attribution, record = layer_frame(name, layer_data, files=files)
     keep = [c for c in _PAGE_PROPERTIES if c in gdf.columns]
     slim = gdf[[*keep, "geometry"]].copy()
     if len(slim) and slim.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).all():
@@ -729,17 +883,25 @@ def frame_style(
 
 
 def layer_frame(
-    name: str, layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None
+    name: str,
+    layer_data: Mapping[str, geopandas.GeoDataFrame] | None = None,
+    *,
+    files: Mapping[str, geopandas.GeoDataFrame] | None = None,
 ) -> tuple[geopandas.GeoDataFrame, str, str, Any]:
     """Return ``(gdf in EPSG:4326, title, attribution, catalog record or None)`` of a layer.
 
     ``layer_data`` maps names to GeoDataFrames used instead of the catalog; their ``attrs`` may
-    carry ``title`` and ``attribution``.
+    carry ``title`` and ``attribution``. ``files`` (a story's own layers, ``Story.files``) are
+    looked up first, then ``layer_data`` or the catalog.
     """
     from geomap import catalog
 
     record = None
-    if layer_data is not None:
+    if files and name in files:
+        gdf = files[name]
+        title = str(gdf.attrs.get("title", name))
+        attribution = str(gdf.attrs.get("attribution", ""))
+    elif layer_data is not None:
         gdf = layer_data[name]
         title = str(gdf.attrs.get("title", name.replace("_", " ").capitalize()))
         attribution = str(gdf.attrs.get("attribution", ""))
@@ -833,7 +995,7 @@ def build_story_html(
     from geomap import assets
 
     payload_layers = {
-        name: _layer_payload(name, position, layer_data)
+        name: _layer_payload(name, position, layer_data, story.files)
         for position, name in enumerate(story.layers)
     }
     data = {
@@ -917,7 +1079,8 @@ def render_story(
     overwrite
         Replace ``path`` if it exists.
     layer_data
-        Layers by name to use instead of the curated catalog.
+        Layers by name to use instead of the curated catalog (the story's ``files`` are drawn
+        too).
 
     Raises
     ------

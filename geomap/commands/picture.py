@@ -9,7 +9,8 @@ import click
 @click.option("-l", "--layer", "layers", multiple=True, metavar="LAYER",
               help="Curated layer to draw (repeat for several).")
 @click.option("--story", "story_file", metavar="STORY",
-              help="Story file (YAML or JSON), or 'default'; draws a step of it.")
+              help="Story file (YAML or JSON), or 'default'; draws a step of it, with the "
+              "story's own 'files' layers.")
 @click.option("--step", type=int, metavar="N", help="Story step to draw (1 is the first).")
 @click.option("--all-steps", is_flag=True,
               help="Write one picture per story step: FILE-01.png, FILE-02.png...")

@@ -28,6 +28,10 @@ def story_command(ctx: click.Context, story_file: str | None, output: str, overw
     Without STORY_FILE the default story is used: the chronology of China's security footprint
     in Tajikistan, 1996-2021. Present it by opening the page in a browser: arrow keys, Page
     Up/Down (presentation clickers), Home/End or the on-screen buttons move between steps.
+
+    A story may add your own layer files next to the curated layers with a top-level 'files'
+    mapping (name: file, relative to the story file; any format 'geomap validate' reads, e.g.
+    'trip: trip.geojson' or 'roads: data.gpkg|layername=roads'); steps name them in 'layers'.
     """
     from geomap.story import StoryError, load_story, render_story
 
@@ -37,7 +41,9 @@ def story_command(ctx: click.Context, story_file: str | None, output: str, overw
         report_story_error(ctx, exc)
         return
     if check:
-        click.echo(f"{story.source}: {len(story.steps)} steps, valid")
+        own = "".join(f"; your layer {name!r}: {len(gdf)} feature{'s' * (len(gdf) != 1)}"
+                      for name, gdf in story.files.items())
+        click.echo(f"{story.source}: {len(story.steps)} steps, valid{own}")
         return
     path = render_story(story, output, overwrite=overwrite)
     click.echo(f"wrote {path} ({len(story.steps)} steps); open it in a browser to present")
