@@ -4,7 +4,7 @@ A story is a small YAML or JSON file (see :func:`load_story` and the README sect
 "Classroom: stories and pictures")::
 
     title: China's security footprint in Tajikistan
-    base_layers: [countries]             # shown in every step (optional)
+    base_layers: [countries]             # shown in every step (optional; default: countries)
     files:                               # your own layer files (optional), see below
       trip: trip_points.geojson
     steps:
@@ -75,6 +75,8 @@ __all__ = [
 
 #: Name that stands for the story shipped with geomap wherever a story file is expected.
 DEFAULT_STORY = "default"
+#: Drawn under every step of a story that has no ``base_layers`` of its own.
+DEFAULT_BASE_LAYERS = ("countries",)
 
 #: Longest step text, in characters: more does not fit on a slide read from the back of a room.
 MAX_TEXT = 1200
@@ -255,6 +257,14 @@ def load_story(
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise StoryError(problems[0] + more, problems)
+    if "base_layers" not in data:  # the country outlines, unless the story says otherwise
+        if layer_data is None:
+            from geomap import catalog
+
+            names = catalog.layer_names()
+        else:
+            names = list(layer_data)
+        data = {**data, "base_layers": [n for n in DEFAULT_BASE_LAYERS if n in names]}
     return _build(data, str(path), files)
 
 

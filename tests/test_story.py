@@ -216,6 +216,18 @@ def test_json_and_yaml_stories_load_the_same(tmp_path):
     assert only.citations[0].label() == "Doc, p. 3 [000_x.txt]"
 
 
+def test_a_story_without_base_layers_draws_the_country_outlines(tmp_path):
+    plain = load_story(write_story(tmp_path / "plain.yaml", [step(layers=["gbao"])]))
+    assert plain.base_layers == ("countries",) and plain.step_layers(1) == ["countries", "gbao"]
+    bare = load_story(write_story(tmp_path / "bare.yaml", [step(layers=["gbao"])],
+                                  base_layers=[]))
+    assert bare.base_layers == () and bare.step_layers(1) == ["gbao"]
+    # with its own layers instead of the catalog, a story has no countries to fall back on
+    own = load_story(write_story(tmp_path / "own.yaml", [step(layers=["gbao"])]),
+                     layer_data=small_layers())
+    assert own.base_layers == ()
+
+
 def test_year_cutoff():
     assert year_cutoff(2011) == 2011
     assert year_cutoff("1996-97") == 1997

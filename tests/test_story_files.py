@@ -73,7 +73,7 @@ def own_files(tmp_path) -> Path:
 def test_story_mixing_curated_and_file_layers_builds(own_files, tmp_path):
     story = load_story(own_files)
     assert list(story.files) == ["trip", "roads"]
-    assert story.layers == ("gbao", "trip", "roads")
+    assert story.layers == ("countries", "gbao", "trip", "roads")  # countries: the default base
     data = page_data(build_story_html(story))
     trip, roads = data["layers"]["trip"], data["layers"]["roads"]
     assert [f["properties"]["id"] for f in trip["features"]] == ["trip-1", "trip-2"]
@@ -89,7 +89,7 @@ def test_story_mixing_curated_and_file_layers_builds(own_files, tmp_path):
     assert roads["style"]["color"] == USER_STYLES[1]["color"]
     assert data["layers"]["gbao"]["title"].startswith("Gorno-Badakhshan")
     first = data["steps"][0]
-    assert first["layers"] == ["gbao", "trip", "roads"] and first["until"] == 2019
+    assert first["layers"] == ["countries", "gbao", "trip", "roads"] and first["until"] == 2019
     assert first["highlight"] == ["trip-1", "7"]
     # no view given: the step fits its highlighted features (file features work like curated)
     west, south, east, north = first["view"]["bounds"]
