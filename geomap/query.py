@@ -25,6 +25,20 @@ by at most that factor; every search margin below is widened by it.
    could be confused; the result is then a true distance to the feature that overstates the
    minimum by at most that factor (under 0.1 % within about 490 km of the target's centre).
 
+Uncertain locations
+-------------------
+A feature's ``coordinate_uncertainty_m`` (``u``) is the radius within which its real site is
+believed to lie; the target is taken as drawn. By the triangle inequality the real distance lies
+in ``[max(distance_m - u, 0), distance_m + u]``. ``within_distance(..., uncertainty=...)`` reads
+a feature as *certainly* within ``d`` when ``distance_m + u <= d`` and *possibly* within when
+``distance_m - u <= d`` (searching ``d`` plus the partition's largest ``u``), and labels every row
+in a ``within`` column: ``"certain"``, ``"possible"`` or ``"unknown"`` (no usable ``u``: missing,
+negative or not a number). ``nearest`` adds ``distance_min_m`` / ``distance_max_m``; ``inside``
+labels a feature ``"certain"`` when it reaches at least ``u`` past the region's edge. A frame with
+no ``coordinate_uncertainty_m`` column at all reads as ``"unknown"`` everywhere; asking it for
+``"certain"`` or ``"possible"`` answers is a :class:`QueryError` (add the column, 0 for exact
+sites, or use ``"point"``).
+
 Nothing loops over the input rows: a target of up to 16 features gets one vectorised pass per
 prepared feature, a larger one is paired with the inputs through an ``STRtree`` of its features
 (``query_nearest`` / ``query(predicate="dwithin")``), so a million input points take a handful
@@ -55,6 +69,7 @@ if TYPE_CHECKING:
     import geopandas
 
 __all__ = [
+    "UNCERTAINTY_MODES",
     "UNITS",
     "as_layer",
     "densify",
@@ -67,6 +82,11 @@ __all__ = [
 ]
 
 Engine = Literal["local", "dask"]
+Uncertainty = Literal["point", "certain", "possible"]
+
+#: Values of ``within_distance(..., uncertainty=...)`` and ``--uncertainty``.
+UNCERTAINTY_MODES: tuple[str, ...] = ("point", "certain", "possible")
+_UNCERTAINTY = "coordinate_uncertainty_m"
 
 #: Distance units accepted by :func:`parse_distance`, in metres.
 UNITS: dict[str, float] = {
@@ -692,18 +712,66 @@ def _run(
     return result
 
 
+# --------------------------------------------------------------------------- uncertainty
+
+
+def _check_mode(mode: Any) -> str:
+    if not isinstance(mode, str) or mode not in UNCERTAINTY_MODES:
+        raise QueryError(
+            f"unknown uncertainty {mode!r}: expected one of {', '.join(UNCERTAINTY_MODES)}"
+        )
+    return mode
+
+
+def _uncertainty(gdf: geopandas.GeoDataFrame) -> np.ndarray | None:
+    """Return each row's ``coordinate_uncertainty_m`` (NaN where unusable), or None without one."""
+    if _UNCERTAINTY not in gdf.columns:
+        return None
+    import pandas
+
+    values = pandas.to_numeric(gdf[_UNCERTAINTY], errors="coerce")
+    values = values.to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(values) & (values >= 0), values, np.nan)
+
+
+def _labels(certain: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Return ``"certain"`` / ``"possible"`` / ``"unknown"`` per row as an object array."""
+    return np.where(known, np.where(certain, "certain", "possible"), "unknown").astype(object)
+
+
 # --------------------------------------------------------------------------- public API
 
 
 def _within_local(
-    gdf: geopandas.GeoDataFrame, target: _Target, metres: float
+    gdf: geopandas.GeoDataFrame, target: _Target, metres: float, mode: str = "point"
 ) -> geopandas.GeoDataFrame:
+    radius = _uncertainty(gdf)
+    if radius is None:
+        if mode != "point":
+            label = gdf.attrs.get("layer") or "layer"
+            raise QueryError(
+                f"{label}: has no {_UNCERTAINTY} column, so no answer can be {mode!r}; add it "
+                "(metres, 0 for an exact site) or use uncertainty 'point'"
+            )
+        radius = np.full(len(gdf), np.nan)
+    known = np.isfinite(radius)
+    limit = metres
+    if mode == "possible" and known.any():
+        limit = metres + float(radius[known].max())
     geoms = np.asarray(gdf.geometry.array, dtype=object)
-    dist, which = _geodesic_distances(geoms, target, metres)
-    keep = np.flatnonzero(np.isfinite(dist))
+    dist, which = _geodesic_distances(geoms, target, limit)
+    certain = dist + radius <= metres  # False where the radius is unknown
+    if mode == "certain":
+        keep = certain
+    elif mode == "possible":
+        keep = (dist - radius <= metres) | (~known & (dist <= metres))
+    else:
+        keep = dist <= metres
+    keep = np.flatnonzero(keep)
     order = keep[np.argsort(dist[keep], kind="stable")]
     out = gdf.iloc[order].copy()
     out["distance_m"] = dist[order]
+    out["within"] = _labels(certain[order], known[order])
     _attach_target(out, target, which[order])
     return out
 
@@ -715,6 +783,7 @@ def within_distance(
     *,
     engine: Engine = "local",
     layer: str | None = None,
+    uncertainty: Uncertainty = "point",
 ) -> geopandas.GeoDataFrame:
     """Return the features of ``gdf`` within a geodesic ``distance`` of any ``target`` feature.
 
@@ -733,30 +802,46 @@ def within_distance(
         The layer to read from whichever of ``gdf`` and ``target`` is a file holding several
         layers (see :func:`geomap.readers.choose_layer`); or write such a file
         ``"FILE|layername=NAME"``.
+    uncertainty
+        How to read each feature's ``coordinate_uncertainty_m`` (``u``, the radius its real
+        site lies within): ``"point"`` keeps features whose drawn geometry lies within
+        ``distance``; ``"certain"`` only those within it wherever they really are
+        (``distance_m + u <= distance``); ``"possible"`` every one that may be within it
+        (``distance_m - u <= distance``, which adds features drawn beyond ``distance``; a
+        feature without ``u`` counts when drawn within ``distance``).
 
     Returns
     -------
     geopandas.GeoDataFrame
         The matching rows with all their columns, nearest first, plus ``distance_m`` (geodesic,
-        WGS84), ``target_id`` and, when the target has names, ``target_name`` of the nearest
-        target feature.
+        WGS84, to the drawn geometry), ``within`` (``"certain"``, ``"possible"``, or
+        ``"unknown"`` for a row without ``u``), ``target_id`` and, when the target has names,
+        ``target_name`` of the nearest target feature.
 
     Raises
     ------
     QueryError
-        For a bad distance or a target without geometry.
+        For a bad distance or uncertainty mode, a target without geometry, or ``"certain"`` /
+        ``"possible"`` asked of a layer without a ``coordinate_uncertainty_m`` column.
 
     Examples
     --------
     Chinese-funded posts within 20 km of the Afghan border, nearest first, with their sources:
 
     >>> posts = within_distance("chinese_security_sites", "tajik_afghan_border", "20km")
-    >>> posts[["id", "distance_m", "precision", "sources"]]  # doctest: +SKIP
+    >>> posts[["id", "distance_m", "within", "precision", "sources"]]  # doctest: +SKIP
+
+    Only those certainly within 20 km, wherever in their uncertainty circle they really are:
+
+    >>> within_distance("chinese_security_sites", "tajik_afghan_border", "20km",
+    ...                 uncertainty="certain")  # doctest: +SKIP
     """
     metres = parse_distance(distance)
+    mode = _check_mode(uncertainty)
     gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
-    return _run(gdf, engine, _within_local, "layer", (prepared, metres), sort="distance_m")
+    return _run(gdf, engine, _within_local, "layer", (prepared, metres, mode),
+                sort="distance_m")
 
 
 def _nearest_local(gdf: geopandas.GeoDataFrame, target: _Target) -> geopandas.GeoDataFrame:
@@ -764,6 +849,10 @@ def _nearest_local(gdf: geopandas.GeoDataFrame, target: _Target) -> geopandas.Ge
     dist, which = _geodesic_distances(geoms, target, None)
     out = gdf.copy()
     out["distance_m"] = np.where(np.isfinite(dist), dist, np.nan)
+    radius = _uncertainty(gdf)
+    if radius is not None:  # NaN where the distance or the radius is unknown
+        out["distance_min_m"] = np.maximum(out["distance_m"].to_numpy() - radius, 0.0)
+        out["distance_max_m"] = out["distance_m"].to_numpy() + radius
     _attach_target(out, target, which)
     return out
 
@@ -786,7 +875,10 @@ def nearest(gdf: Any, target: Any, *, engine: Engine = "local", layer: str | Non
     -------
     geopandas.GeoDataFrame
         All rows of ``gdf`` in their order with ``distance_m`` (NaN for a row without geometry),
-        ``target_id`` and ``target_name`` of the nearest target feature.
+        ``target_id`` and ``target_name`` of the nearest target feature. When ``gdf`` has a
+        ``coordinate_uncertainty_m`` column (``u``), also the range the real distance lies in:
+        ``distance_min_m = max(distance_m - u, 0)`` and ``distance_max_m = distance_m + u``
+        (NaN where ``u`` is unknown).
     """
     gdf, target = choose_layer(layer, gdf, target)
     prepared = _build_target(target, "target")
@@ -910,8 +1002,52 @@ def _inside_local(
     out["length_m"] = inner_len[keep]
     out["area_km2"] = inner_area[keep] / 1e6
     out["fraction_inside"] = np.where(np.isfinite(fraction), fraction, np.nan)[keep]
+    out["within"] = _inside_labels(out, src[keep], area, region, tolerance)
     geometry = geopandas.GeoSeries(clipped, index=out.index, crs="EPSG:4326")
     return out.set_geometry(geometry.rename(out.geometry.name))
+
+
+def _inside_labels(
+    frame: geopandas.GeoDataFrame,
+    src: np.ndarray,
+    area: shapely.Geometry,
+    region: _Target,
+    tolerance: float,
+) -> np.ndarray:
+    """Label features inside ``area``: ``"certain"`` when they reach their uncertainty past its
+    edge, else ``"possible"`` (``"unknown"`` without an uncertainty).
+
+    ``src`` are the features projected like ``area``. A point's distance to the edge is
+    geodesic; a line or polygon must meet the area shrunk by its uncertainty (in the projection,
+    widened by the distortion bound), one buffer per distinct uncertainty value.
+    """  # noqa: D205
+    radius = _uncertainty(frame)
+    if radius is None:
+        radius = np.full(len(frame), np.nan)
+    known = np.isfinite(radius)
+    certain = np.zeros(len(frame), dtype=bool)
+    points = shapely.get_type_id(src) == 0
+    todo = np.flatnonzero(known & points)
+    if todo.size:
+        edge = _Target(
+            geoms=np.array([shapely.boundary(area)], dtype=object),
+            ids=np.array(["edge"], dtype=object),
+            names=None,
+            lon0=region.lon0,
+            lat0=region.lat0,
+            rho=region.rho + tolerance,
+            bounds=region.bounds,
+        )
+        geoms = np.asarray(frame.geometry.array, dtype=object)[todo]
+        dist, _ = _geodesic_distances(shapely.force_2d(geoms), edge, None)
+        certain[todo] = dist >= radius[todo]
+    todo = np.flatnonzero(known & ~points)
+    if todo.size:
+        sizes, which = np.unique(radius[todo], return_inverse=True)
+        grow = 1.0 + float(_eps(region.rho + tolerance))
+        shrunk = shapely.buffer(area, -sizes * grow, quad_segs=16)
+        certain[todo] = shapely.intersects(shrunk[which], src[todo])
+    return _labels(certain, known)
 
 
 def inside(
@@ -944,7 +1080,11 @@ def inside(
     -------
     geopandas.GeoDataFrame
         The rows that reach into the region, their geometry clipped to it, plus ``length_m``
-        (lines) or ``area_km2`` (polygons) of the part inside and ``fraction_inside``.
+        (lines) or ``area_km2`` (polygons) of the part inside, ``fraction_inside`` and
+        ``within``: ``"certain"`` when the feature reaches at least its
+        ``coordinate_uncertainty_m`` past the region's edge (so some of it is inside wherever
+        it really is; a point: its whole uncertainty circle is inside), ``"possible"`` when it
+        does not, ``"unknown"`` without an uncertainty. Rows are chosen by the drawn geometry.
 
     Raises
     ------

@@ -25,7 +25,12 @@ _LEAD_COLUMNS = ("id", "name")
 _TAIL_COLUMNS = (
     "target_name", "target_id", "target_ids", "precision", "coordinate_uncertainty_m", "sources",
 )
-_COMPUTED = ("distance_m", "length_m", "area_km2", "perimeter_m", "fraction_inside")
+_COMPUTED = (
+    "distance_m", "distance_min_m", "distance_max_m", "length_m", "area_km2", "perimeter_m",
+    "fraction_inside",
+)
+#: Text columns shown right after the computed ones (``within``: certain/possible/unknown).
+_VERDICT_COLUMNS = ("within",)
 
 
 def _output_options(func: Callable) -> Callable:
@@ -69,16 +74,26 @@ def query_group() -> None:
 @click.argument("src")
 @click.option("--of", "target", required=True, help="Layer, file or lon,lat to measure from.")
 @click.option("--distance", "-d", required=True, help="Metres, or with a unit: 20km, 500m, 12mi.")
+@click.option("--uncertainty", default="point", show_default=True,
+              metavar="[point|certain|possible]",
+              help="How to read each feature's coordinate_uncertainty_m: point measures the "
+              "drawn geometry; certain keeps only features within DISTANCE wherever they really "
+              "lie in their uncertainty circle; possible keeps every feature that may be. The "
+              "'within' column says certain or possible for each row.")
 @_output_options
-def within_distance_command(src: str, target: str, distance: str, **out: Any) -> None:
+def within_distance_command(
+    src: str, target: str, distance: str, uncertainty: str, **out: Any
+) -> None:
     """List features of SRC within DISTANCE of any feature of TARGET, nearest first."""
     from geomap import query
 
     metres = query.parse_distance(distance)
     with _engine_context(out):
         result = query.within_distance(src, target, metres, engine=out["engine"],
-                                        layer=out["layer_name"])
-    _emit(result, out, empty=f"no features of {src} lie within {distance} of {target}")
+                                        layer=out["layer_name"], uncertainty=uncertainty)
+    how = {"point": "", "certain": " certainly", "possible": " possibly"}.get(uncertainty, "")
+    hint = " (try --uncertainty possible)" if uncertainty == "certain" else ""
+    _emit(result, out, empty=f"no features of {src}{how} lie within {distance} of {target}{hint}")
 
 
 @query_group.command("nearest")
@@ -278,12 +293,13 @@ def _table(result: Any) -> str:
     present = [c for c in result.columns if c != geometry]
     lead = [c for c in _LEAD_COLUMNS if c in present]
     if not lead:
-        lead = [c for c in present if c not in _COMPUTED + _TAIL_COLUMNS][:3]
+        lead = [c for c in present if c not in _COMPUTED + _VERDICT_COLUMNS + _TAIL_COLUMNS][:3]
     computed = [c for c in _COMPUTED if c in present]
+    verdict = [c for c in _VERDICT_COLUMNS if c in present]
     tail = [c for c in _TAIL_COLUMNS if c in present]
     if "target_name" in tail:  # the name says enough in a table; files keep both
         tail.remove("target_id")
-    columns = lead + computed + tail
+    columns = lead + computed + verdict + tail
     headers = ["uncertainty_km" if c == "coordinate_uncertainty_m"
                else c[:-2] + "_km" if c.endswith("_m") else c for c in columns]
     headers = ["target" if h in ("target_name", "target_id") else h for h in headers]
