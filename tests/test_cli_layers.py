@@ -89,3 +89,17 @@ def test_validate_unreadable_file_exits_2_without_traceback(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         f"geomap: error: {path}: not valid JSON (Expecting value at line 1)"
     ]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["bogus"], "No such command 'bogus'. (see 'geomap --help')"),
+    (["list", "--bogus"], "No such option '--bogus'. (see 'geomap list --help')"),
+    (["query", "within-distance", "gbao", "--of", "places", "-d", "1km", "-f", "xml"],
+     "Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'geojson', 'csv', "
+     "'json'. (see 'geomap query within-distance --help')"),
+])
+def test_a_mistyped_command_line_is_one_line_and_exit_2(args, message):
+    proc = subprocess.run([sys.executable, "-m", "geomap.cli", *args], capture_output=True,
+                          text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [f"geomap: error: {message}"] and proc.stdout == ""
