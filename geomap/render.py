@@ -43,6 +43,7 @@ __all__ = [
     "CANVAS_THRESHOLD",
     "DEFAULT_OUTPUT",
     "DEFAULT_TITLE",
+    "UNCERTAINTY_CIRCLE_MAX_M",
     "render_map",
     "save_map",
     "write_map",
@@ -58,6 +59,11 @@ LARGE_LAYER = 10_000
 #: Used when the data give no bounds: Tajikistan (west, south, east, north).
 TAJIKISTAN_BBOX = (67.34, 36.67, 75.15, 41.04)
 HOME_COUNTRY = "TJ"
+
+#: Uncertainty circles up to this radius are always drawn; a point whose site is less well known
+#: gets a "site unknown" symbol instead, and its circle shows only while the feature is hovered,
+#: focused or open in a popup (the page's "Uncertainty circles" control can show all or none).
+UNCERTAINTY_CIRCLE_MAX_M = 50_000
 
 #: Radius drawn for an approximate point that states no uncertainty, by IATI precision code.
 DEFAULT_UNCERTAINTY_M: dict[int, float] = {
@@ -525,6 +531,7 @@ def _prepare(
         "themes": themes,
         "layers": payload_layers,
         "attributions": attributions,
+        "circle_max_m": UNCERTAINTY_CIRCLE_MAX_M,
         "precision_codes": {str(code): text for code, text in PRECISION_CODES.items()},
         "categories": CATEGORIES,
     }

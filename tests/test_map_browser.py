@@ -10,7 +10,7 @@ from shapely.geometry import Point
 
 import geomap
 from geomap import catalog
-from geomap.render import CANVAS_THRESHOLD
+from geomap.render import CANVAS_THRESHOLD, UNCERTAINTY_CIRCLE_MAX_M
 from geomap.schema import CATEGORIES
 
 pytestmark = pytest.mark.browser
@@ -100,7 +100,7 @@ def test_full_curated_map_draws_every_feature_offline(tmp_path, browser_page, ou
     # layer control grouped by theme, in catalog.THEMES order
     themes = page.locator(".geomap-layers fieldset legend").all_text_contents()
     present = [title for key, title in catalog.THEMES.items() if catalog.list_layers(key)]
-    assert themes == present + ["Background tiles"]
+    assert themes == ["Uncertainty circles", *present, "Background tiles"]
     page.screenshot(path=str(output_dir / f"map_full_{via}.png"), full_page=True)
 
 
@@ -119,6 +119,39 @@ def test_popup_of_a_curated_site_shows_readable_citations(tmp_path, browser_page
     assert citations == [s["citation"] for s in first["sources"]]
     for href in popup.locator("a").evaluate_all("links => links.map(a => a.href)"):
         assert href.startswith(("http://", "https://"))
+    assert page.console_errors == []
+
+
+def test_curated_sites_of_unknown_location_draw_no_circle_until_asked(tmp_path, browser_page,
+                                                                       output_dir):
+    records = [r for r in catalog.list_layers() if r.theme != "context"
+               and "Point" in r.geometry_type and r.feature_count <= CANVAS_THRESHOLD]
+    page = browser_page.open_html(build(tmp_path, via="cli"))
+    for record in records:
+        small = large = 0
+        for feature in json.loads(record.path.read_text(encoding="utf-8"))["features"]:
+            props, geometry = feature["properties"], feature["geometry"]
+            radius = props.get("coordinate_uncertainty_m") or 0
+            if props.get("precision") in (None, 1) or not radius:
+                continue
+            points = len(geometry["coordinates"]) if geometry["type"] == "MultiPoint" else 1
+            if radius <= UNCERTAINTY_CIRCLE_MAX_M:
+                small += points
+            else:
+                large += points
+        index = page.evaluate("n => geomap.layerIndex(n)", record.name)
+        circles = page.locator(f"path.geomap-uncertainty.geomap-l{index}")
+        assert circles.count() == small, record.name
+        assert page.locator(f".geomap-symbol.geomap-unknown.geomap-l{index}").count() == large
+    # the 280 km border posts and the 150 km Sambuli ground are drawn as "site unknown" symbols
+    assert page.locator("path.geomap-uncertainty-large").count() == 0
+    labels = page.locator(".leaflet-marker-icon[aria-label*='site unknown']").evaluate_all(
+        "els => els.map(e => e.getAttribute('aria-label'))")
+    assert any("within about 280 km" in label for label in labels)
+    assert any(label.startswith("Sambuli") and "150 km" in label for label in labels)
+    for width, height in ((1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": width, "height": height})
+        page.screenshot(path=str(output_dir / f"map_uncertainty_{width}.png"))
     assert page.console_errors == []
 
 
@@ -168,6 +201,165 @@ def test_approximate_sites_get_dashed_uncertainty_circles(tiny_catalog, tmp_path
     assert widths[1] / widths[0] == pytest.approx(2.0, rel=0.05)
     assert page.locator(".geomap-symbol.geomap-approx").count() == 2
     assert "dashed circle" in page.inner_text(".geomap-legend")
+
+
+LARGE_M, SMALL_M = 280_000, 25_000
+
+
+def uncertain_sites(tmp_path):
+    """A user layer with one site known within 25 km, one within 50 km and one within 280 km."""
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": {"name": name, "precision": precision, "coordinate_uncertainty_m": radius,
+                        "category": "military_outpost", "sources": [{"citation": "Test"}]}}
+        for name, lon, lat, precision, radius in [
+            ("Near post", 69.4, 39.6, 2, SMALL_M),
+            ("Edge post", 73.0, 39.4, 3, UNCERTAINTY_CIRCLE_MAX_M),
+            ("Somewhere on the border", 71.2, 38.4, 8, LARGE_M),
+        ]]
+    path = tmp_path / "uncertain.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+def large_circles(page):
+    return page.locator("path.geomap-uncertainty-large")
+
+
+def circle_geometry(page):
+    """Return the large circle's pixel radius, metres per pixel at its centre, its west edge."""
+    return page.evaluate(
+        """() => { var m = geomap.map, r = m.getContainer().getBoundingClientRect();
+            var b = document.querySelector('path.geomap-uncertainty-large')
+              .getBoundingClientRect();
+            var cx = b.left + b.width / 2 - r.left, cy = b.top + b.height / 2 - r.top;
+            var a = m.containerPointToLatLng([cx - 50, cy]);
+            var z = m.containerPointToLatLng([cx + 50, cy]);
+            var west = m.containerPointToLatLng([b.left - r.left, cy]);
+            return [b.width / 2, m.distance(a, z) / 100, [west.lat, west.lng]]; }""")
+
+
+def test_large_uncertainty_circle_shows_only_on_hover_focus_or_popup(
+        tiny_catalog, tmp_path, browser_page, output_dir):
+    page = browser_page.open_html(build(tmp_path, layers=["test_sites"],
+                                        add=[uncertain_sites(tmp_path)]))
+    assert page.evaluate("geomap.circleMode()") == "limit"
+    index = page.evaluate("geomap.layerIndex('uncertain')")
+    # by default: the 25 km and 50 km circles are drawn, the 280 km one is not in the DOM
+    widths = page.locator(f"path.geomap-uncertainty.geomap-l{index}").evaluate_all(
+        "ps => ps.map(p => p.getBBox().width)")
+    assert len(widths) == 2
+    assert large_circles(page).count() == 0
+    # its marker is a distinct "site unknown" variant, with a name screen readers read
+    unknown = page.locator(f".geomap-symbol.geomap-unknown.geomap-l{index}")
+    assert unknown.count() == 1
+    assert unknown.locator("svg text").text_content() == "?"
+    assert unknown.locator("[stroke-dasharray]").count() == 1
+    assert page.locator(".geomap-symbol.geomap-unknown").count() == 1  # not the 25/50 km ones
+    icon = page.locator(".leaflet-marker-icon", has=unknown)
+    assert icon.get_attribute("aria-label") == (
+        "Somewhere on the border: site unknown, within about 280 km")
+    assert icon.get_attribute("tabindex") == "0"
+    legend = page.inner_text(".geomap-legend")
+    assert "dashed circle" in legend and "“?” symbol: site unknown" in legend
+    assert f"within more than {UNCERTAINTY_CIRCLE_MAX_M // 1000} km" in legend
+
+    # hover: the circle appears, with the right geodesic radius; leaving hides it
+    unknown.hover()
+    assert large_circles(page).count() == 1
+    assert "within about 280 km" in page.locator(".leaflet-tooltip").last.inner_text()
+    page.screenshot(path=str(output_dir / "map_uncertainty_hover.png"))
+    pixels, metres_per_pixel, west = circle_geometry(page)
+    assert pixels * metres_per_pixel == pytest.approx(LARGE_M, rel=0.03)
+    _, _, metres = Geod(ellps="WGS84").inv(71.2, 38.4, west[1], west[0])
+    assert metres == pytest.approx(LARGE_M, rel=0.01)
+    assert large_circles(page).get_attribute("stroke-dasharray")
+    page.mouse.move(5, 450)
+    assert large_circles(page).count() == 0
+
+    # keyboard focus shows it; moving focus away hides it
+    icon.focus()
+    assert large_circles(page).count() == 1
+    page.locator(".geomap-search input").focus()
+    assert large_circles(page).count() == 0
+
+    # an open popup keeps it (and still says how far); closing the popup hides it
+    popup = click_feature(page, index, 2)
+    assert "within about 280 km" in popup.inner_text()
+    page.mouse.move(5, 450)
+    assert large_circles(page).count() == 1
+    page.locator(".leaflet-popup-close-button").click()
+    page.locator(".geomap-search input").focus()  # the marker may hold focus after the click
+    page.mouse.move(5, 450)
+    assert large_circles(page).count() == 0
+    assert page.console_errors == []
+
+
+def test_uncertainty_circle_control_shows_all_or_none(tiny_catalog, tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path, via="cli", layers=["test_sites"],
+                                        add=[uncertain_sites(tmp_path)]))
+    control = page.locator(".geomap-layers fieldset.geomap-circles")
+    radios = control.locator("input[type=radio]")
+    assert control.locator("label").all_inner_texts() == [
+        f"up to {UNCERTAINTY_CIRCLE_MAX_M // 1000} km", "all", "none"]
+    assert radios.evaluate_all("rs => rs.map(r => r.checked)") == [True, False, False]
+    every = page.locator("path.geomap-uncertainty")
+    assert every.count() == 4  # test_sites' 10 and 20 km, and the 25 and 50 km user sites
+
+    # keyboard: arrow keys move through the radio group and apply at once
+    radios.first.focus()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("geomap.circleMode()") == "all"
+    assert every.count() == 5 and large_circles(page).count() == 1
+    pixels, metres_per_pixel, _ = circle_geometry(page)
+    assert pixels * metres_per_pixel == pytest.approx(LARGE_M, rel=0.03)
+
+    # circles still follow the year filter and the layer toggles
+    checkbox(page, "uncertain").uncheck()
+    assert every.count() == 2
+    checkbox(page, "uncertain").check()
+    assert every.count() == 5
+    page.locator(".geomap-years input[type=checkbox]").check()
+    page.locator(".geomap-years input[type=range]").fill("1955")  # only the old post (exact)
+    assert every.count() == 3  # the undated user sites stay
+    page.locator(".geomap-years input[type=checkbox]").uncheck()
+
+    control.get_by_label("none").check()
+    assert page.evaluate("geomap.circleMode()") == "none"
+    assert every.count() == 0
+    page.locator(".geomap-symbol.geomap-unknown").hover()
+    assert every.count() == 0  # "none" means none, even on hover
+    assert page.evaluate("geomap.counts()")["uncertain"] == 3  # the sites themselves stay
+
+    control.get_by_label("up to").check()
+    page.mouse.move(5, 450)
+    assert every.count() == 4 and large_circles(page).count() == 0
+    assert page.console_errors == []
+
+
+def test_canvas_layers_draw_large_circles_only_when_all_are_asked_for(tiny_catalog, tmp_path,
+                                                                      browser_page):
+    count = CANVAS_THRESHOLD + 200
+    rng = np.random.default_rng(3)
+    gdf = geopandas.GeoDataFrame(
+        {"name": [f"q{i}" for i in range(count)], "precision": 8,
+         "coordinate_uncertainty_m": float(LARGE_M)},
+        geometry=[Point(x, y) for x, y in zip(rng.uniform(68, 74, count),
+                                               rng.uniform(37, 40.5, count), strict=True)],
+        crs="EPSG:4326")
+    gdf.attrs["layer"] = "vague"
+    page = browser_page.open_html(build(tmp_path, layers=["test_sites"], add=[gdf]))
+    painted = """() => { var c = document.querySelector('canvas.geomap-points');
+        var d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data, n = 0;
+        for (var i = 3; i < d.length; i += 4) { if (d[i]) { n++; } } return n; }"""
+    points_only = page.evaluate(painted)
+    assert points_only > 0
+    page.locator(".geomap-circles").get_by_label("all").check()
+    assert page.evaluate(painted) > 2 * points_only  # the dashed 280 km circles
+    page.locator(".geomap-circles").get_by_label("none").check()
+    assert page.evaluate(painted) == points_only
+    assert page.evaluate("geomap.counts().vague") == count
+    assert page.console_errors == []
 
 
 def test_approximate_lines_are_dashed_exact_ones_solid(tiny_catalog, tmp_path, browser_page):

@@ -12,6 +12,9 @@
  *   geomap.counts()     {layer name: features currently drawn}
  *   geomap.totals()     {layer name: features in the data}
  *   geomap.year()       the year the filter shows, or null when it is off
+ *   geomap.circleMode() which uncertainty circles are drawn: "limit" (up to data.circle_max_m,
+ *                       larger ones while their feature is hovered, focused or in a popup),
+ *                       "all" or "none"
  */
 (function () {
   "use strict";
@@ -138,6 +141,34 @@
     if (hollow) { shape.setAttribute("stroke", style.fillColor); shape.setAttribute("stroke-width", 2.5); }
     root.appendChild(shape);
     return root;
+  }
+
+  /** The symbol of a point whose site is unknown: its shape hollow and dashed, with a "?". */
+  function unknownSvg(style, size, symbol) {
+    var name = shapeName(symbol || style.symbol);
+    var root = svg("svg", {width: size, height: size, viewBox: "0 0 " + size + " " + size,
+      "aria-hidden": "true"});
+    var shape = SHAPES[name](size), ink = style.color === style.fillColor ? "#222222" : style.color;
+    shape.setAttribute("fill", "#ffffff");
+    shape.setAttribute("fill-opacity", 0.95);
+    shape.setAttribute("stroke", style.fillColor);
+    shape.setAttribute("stroke-width", 2.5);
+    shape.setAttribute("stroke-dasharray", "3 2");
+    root.appendChild(shape);
+    // a white halo keeps the "?" legible where it overlaps the outline (stars, triangles)
+    var mark = svg("text", {x: size / 2, y: name === "triangle" ? size * 0.62 : size / 2,
+      "text-anchor": "middle", "dominant-baseline": "central", fill: ink, stroke: "#ffffff",
+      "stroke-width": 2.5, "paint-order": "stroke",
+      "font-size": Math.round(size * (name === "triangle" || name === "star" ? 0.55 : 0.62)),
+      "font-weight": "bold", "font-family": "DejaVu Sans, Arial, sans-serif"});
+    mark.textContent = "?";
+    root.appendChild(mark);
+    return root;
+  }
+
+  /** "50 km" rather than formatDistance's "50.0 km", for round limits. */
+  function roundKm(metres) {
+    return metres >= 1000 && metres % 1000 === 0 ? (metres / 1000) + " km" : formatDistance(metres);
   }
 
   /** A legend swatch for a layer's geometry type. */
@@ -302,29 +333,67 @@
     return "polygon";
   }
 
+  /**
+   * Tell a feature that one of its markers is (or is no longer) hovered, focused or in an open
+   * popup: by default its circles wider than data.circle_max_m are drawn only then.
+   */
+  function reveal(item, how, on) {
+    if (!item || !item.reveal) { return; }
+    item.reveal(how, on);
+  }
+
+  /** A feature's leaves: {leaves: what is always drawn, circles: uncertainty circles}. */
   function makeLeaves(map, data, entry, feature, index) {
     var geometry = feature[0], p = feature[1], latlngs = toLatLngs(geometry);
-    if (!latlngs) { return []; }
-    var style = entry.style, kind = kindOf(geometry.type), leaves = [];
+    if (!latlngs) { return {leaves: [], circles: []}; }
+    var style = entry.style, kind = kindOf(geometry.type), leaves = [], circles = [];
     var approx = feature[4] === 1 && entry.theme !== "context", radius = feature[5];
+    var unknown = approx && radius > data.circle_max_m;  // "site unknown": circle on demand
     var symbol = (style.categorySymbols || {})[p.category] || style.symbol;
     var cls = "geomap-l" + index;
     if (kind === "point") {
       latlngs.forEach(function (ll) {
         if (approx && radius > 0) {
-          leaves.push(L.circle(ll, {radius: radius, color: style.color, weight: 1.5,
-            dashArray: "6 5", fill: radius <= 50000, fillColor: style.fillColor, fillOpacity: 0.07,
-            className: cls + " geomap-uncertainty", renderer: entry.renderer, interactive: false}));
+          var circle = L.circle(ll, {radius: radius, color: style.color,
+            weight: unknown ? 2 : 1.5, dashArray: "6 5", fill: !unknown,
+            fillColor: style.fillColor, fillOpacity: 0.07,
+            className: cls + " geomap-uncertainty" + (unknown ? " geomap-uncertainty-large" : ""),
+            renderer: entry.renderer, interactive: false});
+          circle._geomapLarge = unknown;
+          circles.push(circle);
         }
         if (entry.canvas) {
           leaves.push(L.circleMarker(ll, {radius: style.radius / 2, color: style.color,
             weight: 1, fillColor: style.fillColor, fillOpacity: 0.85, renderer: entry.renderer}));
         } else {
-          var node = el("div", "geomap-symbol " + cls + (approx ? " geomap-approx" : ""));
-          node.appendChild(symbolSvg(style, style.radius, approx, symbol));
+          var size = unknown ? style.radius + 6 : style.radius;
+          var node = el("div", "geomap-symbol " + cls + (approx ? " geomap-approx" : "") +
+            (unknown ? " geomap-unknown" : ""));
+          node.appendChild(unknown ? unknownSvg(style, size, symbol)
+            : symbolSvg(style, size, approx, symbol));
           var marker = L.marker(ll, {icon: L.divIcon({html: node, className: "geomap-icon",
-            iconSize: [style.radius, style.radius]}), keyboard: true, riseOnHover: true,
-            alt: ""});
+            iconSize: [size, size]}), keyboard: true, riseOnHover: true, alt: ""});
+          var spoken = (isBlank(p.name) ? "(unnamed)" : display(p.name)) + (unknown
+            ? ": site unknown, within about " + formatDistance(radius) : approx && radius > 0
+              ? ": approximate site, within about " + formatDistance(radius) : "");
+          marker.on("add", function () {
+            var icon = marker.getElement();
+            if (!icon || icon._geomapWired) { return; }
+            icon._geomapWired = true;
+            icon.setAttribute("aria-label", spoken);
+            if (unknown) {
+              icon.addEventListener("focus", function () {
+                reveal(marker._geomapItem, "focus", true);
+              });
+              icon.addEventListener("blur", function () {
+                reveal(marker._geomapItem, "focus", false);
+              });
+            }
+          });
+          marker.on("remove", function () {
+            reveal(marker._geomapItem, "focus", false);
+            reveal(marker._geomapItem, "hover", false);
+          });
           leaves.push(marker);
           if (style.label && !isBlank(p.name)) {
             marker.bindTooltip(el("span", null, display(p.name)), {permanent: true,
@@ -344,7 +413,7 @@
       };
       leaves.push(kind === "line" ? L.polyline(latlngs, options) : L.polygon(latlngs, options));
     }
-    return leaves;
+    return {leaves: leaves, circles: circles};
   }
 
   // ---------------------------------------------------------------- big point layers
@@ -436,7 +505,7 @@
       var W = canvas.width, H = canvas.height, image = ctx.createImageData(W, H);
       var pixels = new Uint32Array(image.data.buffer), stamp = this._stamp(radius, ratio);
       var ox = stamp.dx, oy = stamp.dy, colours = stamp.colours, n = colours.length;
-      var circles = [], reach = radius + 2;
+      var circles = [], reach = radius + 2, limit = this._entry.circleLimit();
       this._entry.items.forEach(function (item) {
         if (!item.shown) { return; }
         item.base.forEach(function (b) {
@@ -447,7 +516,7 @@
             var px = cx + ox[k], py = cy + oy[k];
             if (px >= 0 && py >= 0 && px < W && py < H) { pixels[py * W + px] = colours[k]; }
           }
-          if (item.radius > 0) { circles.push([x, y, item]); }
+          if (item.radius > 0 && item.radius <= limit) { circles.push([x, y, item]); }
         });
       });
       ctx.putImageData(image, 0, 0);
@@ -549,7 +618,38 @@
   ];
 
   function mount(map, data) {
-    var state = {entries: [], items: [], year: null, tiles: null};
+    var state = {entries: [], items: [], year: null, tiles: null, circles: "limit"};
+    var circleMax = typeof data.circle_max_m === "number" ? data.circle_max_m : 50000;
+    data.circle_max_m = circleMax;
+
+    /** The largest uncertainty radius drawn without being asked for, by the circles mode. */
+    function circleLimit() {
+      return state.circles === "all" ? Infinity : state.circles === "none" ? -1 : circleMax;
+    }
+
+    function circleWanted(item, circle) {
+      if (!item.shown || state.circles === "none") { return false; }
+      if (state.circles === "all" || !circle._geomapLarge) { return true; }
+      var on = item.revealed;
+      return on.hover || on.focus || on.popup;
+    }
+
+    function syncCircles(item) {
+      if (!item.circles || !item.circles.length) { return; }
+      item.circles.forEach(function (circle) {
+        var want = circleWanted(item, circle), has = item.entry.group.hasLayer(circle);
+        if (want && !has) { item.entry.group.addLayer(circle); }
+        if (!want && has) { item.entry.group.removeLayer(circle); }
+      });
+    }
+
+    function setCircleMode(mode) {
+      state.circles = mode;
+      state.items.forEach(syncCircles);
+      state.entries.forEach(function (entry) {
+        if (entry.pointCanvas) { entry.pointCanvas.redraw(); }
+      });
+    }
     geomap.map = map;
     map.getContainer().classList.add("geomap-map");
     var sharedCanvas = null;
@@ -560,7 +660,8 @@
         name: layer.name, title: layer.title, theme: layer.theme, style: layer.style,
         user: layer.user, canvas: layer.canvas, kind: kindOf(layer.geometry_type),
         attribution: layer.attribution, description: layer.description,
-        group: L.featureGroup(), items: [], index: index, approx: 0, checkbox: null
+        group: L.featureGroup(), items: [], index: index, approx: 0, unknown: 0, checkbox: null,
+        circleLimit: circleLimit
       };
       if (entry.canvas) {
         sharedCanvas = sharedCanvas || L.canvas({padding: 0.3, tolerance: 3});
@@ -575,10 +676,20 @@
             radius: feature[4] === 1 ? feature[5] : 0};
           if (!item.latlngs.length) { return; }
         } else {
-          var leaves = makeLeaves(map, data, entry, feature, index);
-          if (!leaves.length) { return; }
+          var made = makeLeaves(map, data, entry, feature, index);
+          if (!made.leaves.length) { return; }
           item = {entry: entry, p: feature[1], y0: feature[2], y1: feature[3],
-            leaves: leaves, shown: false};
+            leaves: made.leaves, circles: made.circles, shown: false,
+            revealed: {hover: false, focus: false, popup: false}};
+          item.reveal = function (how, on) {
+            if (item.revealed[how] === on) { return; }
+            item.revealed[how] = on;
+            syncCircles(item);
+          };
+          if (made.circles.some(function (c) { return c._geomapLarge; }) && !entry.canvas) {
+            entry.unknown += 1;
+            item.unknownRadius = feature[5];
+          }
         }
         if (feature[4] === 1 && entry.theme !== "context") { entry.approx += 1; }
         item.leaves.forEach(function (leaf) { leaf._geomapItem = item; });
@@ -591,14 +702,25 @@
       });
       entry.group.on("mouseover", function (e) {
         var leaf = e.layer, item = leaf && leaf._geomapItem;
+        reveal(item, "hover", true);
         if (!item || isBlank(item.p.name) || (leaf.getTooltip && leaf.getTooltip())) { return; }
-        leaf.bindTooltip(function () { return el("span", null, display(item.p.name)); },
-          {sticky: item.entry.kind !== "point", direction: "top"});
+        leaf.bindTooltip(function () {
+          var tip = el("span", null, display(item.p.name));
+          if (item.unknownRadius) {
+            tip.appendChild(el("span", "geomap-tip-note", "site unknown, within about " +
+              formatDistance(item.unknownRadius)));
+          }
+          return tip;
+        }, {sticky: item.entry.kind !== "point", direction: "top"});
         leaf.openTooltip(e.latlng);
+      });
+      entry.group.on("mouseout", function (e) {
+        reveal(e.layer && e.layer._geomapItem, "hover", false);
       });
       // fill the group before it joins the map: one redraw instead of one per feature
       entry.items.forEach(function (item) {
         item.shown = true;
+        syncCircles(item);
         item.leaves.forEach(function (leaf) { entry.group.addLayer(leaf); });
       });
       if (entry.pointCanvas) { entry.group.addLayer(entry.pointCanvas); }
@@ -648,8 +770,11 @@
     function openPopup(item, latlng) {
       var where = latlng || itemLatLng(item);
       if (!where) { where = item.leaves[item.leaves.length - 1].getBounds().getCenter(); }
-      L.popup({maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]})
-        .setLatLng(where).setContent(buildPopup(data, item)).openOn(map);
+      var popup = L.popup({maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]})
+        .setLatLng(where).setContent(buildPopup(data, item));
+      popup.on("add", function () { reveal(item, "popup", true); });
+      popup.on("remove", function () { reveal(item, "popup", false); });
+      popup.openOn(map);
     }
 
     function visibleInYear(item, year) {
@@ -671,6 +796,7 @@
           });
         });
         toAdd.forEach(function (leaf) { entry.group.addLayer(leaf); });
+        entry.items.forEach(syncCircles);
         if (entry.pointCanvas) { entry.pointCanvas.redraw(); }
       });
       updateCounts();
@@ -836,6 +962,26 @@
     control("topright", function () {
       var box = el("div", "geomap-layers leaflet-bar");
       var body = collapsible(box, "Layers", true);
+      var circles = el("fieldset", "geomap-theme geomap-circles");
+      circles.appendChild(el("legend", null, "Uncertainty circles"));
+      var modes = el("div", "geomap-circle-modes");
+      [["limit", "up to " + roundKm(circleMax)], ["all", "all"], ["none", "none"]].forEach(
+        function (mode) {
+          var label = el("label", "geomap-row");
+          var radio = el("input");
+          radio.type = "radio";
+          radio.name = "geomap-circles";
+          radio.value = mode[0];
+          radio.checked = mode[0] === state.circles;
+          radio.addEventListener("change", function () {
+            if (radio.checked) { setCircleMode(mode[0]); }
+          });
+          label.appendChild(radio);
+          label.appendChild(el("span", null, mode[1]));
+          modes.appendChild(label);
+        });
+      circles.appendChild(modes);
+      body.appendChild(circles);
       var tiles = el("fieldset", "geomap-theme");
       tiles.appendChild(el("legend", null, "Background tiles"));
       TILES.forEach(function (tile) {
@@ -916,9 +1062,18 @@
       var pointNote = el("li");
       pointNote.appendChild(swatch({style: {color: "#444444", fillColor: "#888888", weight: 2,
         fillOpacity: 0.1}, kind: "point"}, "approx"));
-      pointNote.appendChild(el("span", null, "Approximate location (precision code ≠ 1): hollow " +
-        "symbol inside a dashed circle whose radius is the stated uncertainty"));
+      pointNote.appendChild(el("span", null, "Hollow symbol, dashed circle: approximate site, " +
+        "within that radius"));
       notes.appendChild(pointNote);
+      var anyUnknown = state.entries.some(function (e) { return e.unknown > 0; });
+      if (anyUnknown) {
+        var unknownNote = el("li", "geomap-legend-unknown");
+        unknownNote.appendChild(unknownSvg({color: "#444444", fillColor: "#888888"}, 18,
+          "circle"));
+        unknownNote.appendChild(el("span", null, "“?” symbol: site unknown, within more than " +
+          roundKm(circleMax) + "; its circle shows on hover"));
+        notes.appendChild(unknownNote);
+      }
       var lineNote = el("li");
       lineNote.appendChild(swatch({style: {color: "#444444", fillColor: "#888888", weight: 2,
         fillOpacity: 0.1}, kind: "line"}, "approx"));
@@ -1012,6 +1167,7 @@
       return out;
     };
     geomap.year = function () { return state.year; };
+    geomap.circleMode = function () { return state.circles; };
     geomap.layerIndex = function (name) {
       var found = state.entries.filter(function (e) { return e.name === name; })[0];
       return found ? found.index : -1;
