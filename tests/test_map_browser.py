@@ -447,6 +447,160 @@ def test_cursor_coordinates_scale_bar_and_fullscreen(tiny_catalog, tmp_path, bro
     assert page.console_errors == []
 
 
+# ------------------------------------------------------------------ town labels and the Tab key
+
+LABEL_BOXES = """() => {
+    var view = geomap.map.getContainer().getBoundingClientRect();
+    return [...document.querySelectorAll(".geomap-label")].map(node => {
+        var r = node.getBoundingClientRect();
+        return {name: node.textContent, left: r.left, top: r.top, right: r.right,
+                bottom: r.bottom, shown: getComputedStyle(node).visibility === "visible",
+                inView: r.left < view.right && view.left < r.right && r.top < view.bottom &&
+                        view.top < r.bottom};
+    });
+}"""
+
+
+def shown_labels(page):
+    """The town labels a person sees in the map's frame: {name: box}."""
+    return {b["name"]: b for b in page.evaluate(LABEL_BOXES) if b["shown"] and b["inView"]}
+
+
+def overlapping_pairs(boxes):
+    """Pairs of labels whose text overlaps (each line box has ~2 px of air above and below)."""
+    def clash(a, b):
+        return (a["left"] < b["right"] and b["left"] < a["right"]
+                and a["top"] + 2 < b["bottom"] - 2 and b["top"] + 2 < a["bottom"] - 2)
+
+    items = sorted(boxes.items())
+    return [(n1, n2) for i, (n1, b1) in enumerate(items) for n2, b2 in items[i + 1:]
+            if clash(b1, b2)]
+
+
+def zoom_to(page, lat, lon, zoom):
+    page.evaluate("([lat, lon, z]) => geomap.map.setView([lat, lon], z, {animate: false})",
+                  [lat, lon, zoom])
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_town_labels_never_overlap_and_come_back_when_zooming_in(tmp_path, browser_page,
+                                                                 output_dir, size):
+    browser_page.set_viewport_size({"width": size[0], "height": size[1]})
+    page = browser_page.open_html(build(tmp_path))
+    tag = f"{size[0]}x{size[1]}"
+    page.screenshot(path=str(output_dir / f"map_labels_default_{tag}.png"))
+    # what the page would show without decluttering: the pile-up west of Dushanbe
+    page.evaluate("""() => document.querySelectorAll('.geomap-label-hidden')
+                     .forEach(n => n.classList.replace('geomap-label-hidden', 'geomap-was'))""")
+    crowded = shown_labels(page)
+    assert overlapping_pairs(crowded), "the test view no longer has colliding labels"
+    page.screenshot(path=str(output_dir / f"map_labels_undecluttered_{tag}.png"))
+    page.evaluate("geomap.declutter()")
+    shown = shown_labels(page)
+    assert overlapping_pairs(shown) == []
+    assert "Dushanbe" in shown
+    hidden = {label["name"] for label in page.evaluate("geomap.labels()") if label["hidden"]}
+    assert {"Hisor", "Vahdat"} <= hidden
+    assert not hidden & set(shown)
+    # every town keeps its marker
+    places = page.evaluate("geomap.layerIndex('places')")
+    assert dom_count(page, places) == page.evaluate("geomap.totals().places")
+    # zoomed in on Dushanbe there is room again
+    zoom_to(page, 38.55, 68.78, 10)
+    near = shown_labels(page)
+    assert {"Dushanbe", "Hisor", "Vahdat"} <= set(near)
+    assert overlapping_pairs(near) == []
+    page.screenshot(path=str(output_dir / f"map_labels_zoom10_{tag}.png"))
+    # and zooming out again hides them again
+    page.evaluate("geomap.map.setZoom(6, {animate: false})")
+    assert overlapping_pairs(shown_labels(page)) == []
+    assert page.console_errors == []
+
+
+def test_labels_are_decluttered_again_after_a_layer_toggle_and_the_year_filter(
+        tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    before = page.evaluate("geomap.labels()")
+    checkbox(page, "places").uncheck()
+    assert page.evaluate("geomap.labels()") == []
+    checkbox(page, "places").check()
+    assert page.evaluate("geomap.labels()") == before
+    assert overlapping_pairs(shown_labels(page)) == []
+    page.locator(".geomap-years input[type=checkbox]").check()  # towns are undated: they stay
+    assert page.evaluate("geomap.labels()") == before
+    zoom = page.evaluate("geomap.map.getZoom()")
+    page.evaluate("""() => { window.__moved = 0;
+                             geomap.map.on('moveend', () => { window.__moved += 1; }); }""")
+    page.get_by_role("button", name="Zoom in").click()  # animated, as a person zooms
+    page.wait_for_function(f"geomap.map.getZoom() === {zoom + 1} && window.__moved > 0")
+    assert overlapping_pairs(shown_labels(page)) == []
+
+
+def test_hovering_a_town_whose_label_is_hidden_shows_its_name(tmp_path, browser_page,
+                                                              output_dir):
+    page = browser_page.open_html(build(tmp_path))
+    hidden = [label["name"] for label in page.evaluate("geomap.labels()") if label["hidden"]]
+    assert "Hisor" in hidden
+    label = page.locator(".geomap-label", has_text="Hisor")
+    assert label.evaluate("n => getComputedStyle(n).visibility") == "hidden"
+    marker = page.locator('.leaflet-marker-pane .geomap-icon[aria-label="Hisor"]')
+    marker.hover()
+    assert label.evaluate("n => getComputedStyle(n).visibility") == "visible"
+    # lifted above the symbols and the other labels while it shows
+    assert label.evaluate("n => n.parentNode === geomap.map.getPane('tooltipPane')")
+    page.screenshot(path=str(output_dir / "map_labels_hover.png"))
+    page.mouse.move(5, 450)
+    assert label.evaluate("n => getComputedStyle(n).visibility") == "hidden"
+
+
+def test_tab_from_search_reaches_curated_sites_and_never_a_town(tmp_path, browser_page):
+    page = browser_page.open_html(build(tmp_path))
+    places = page.evaluate("geomap.layerIndex('places')")
+    # no town marker is focusable; every curated site marker is
+    assert page.evaluate(
+        """i => [...document.querySelectorAll('.leaflet-marker-pane .geomap-icon')]
+               .filter(n => n.querySelector('.geomap-l' + i) && n.tabIndex >= 0).length""",
+        places) == 0
+    sites = [r for r in catalog.list_layers() if r.theme != "context"
+             and "Point" in r.geometry_type and r.feature_count <= CANVAS_THRESHOLD]
+    focusable = page.evaluate(
+        "() => document.querySelectorAll('.leaflet-marker-pane .geomap-icon[tabindex=\"0\"]')"
+        ".length")
+    assert focusable == sum(expected_objects(r.path) for r in sites)
+
+    def walk(presses):
+        page.locator(".geomap-search input").focus()
+        stops = []
+        for _ in range(presses):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate(
+                r"""i => { var a = document.activeElement;
+                          var m = a.closest('.leaflet-marker-pane .geomap-icon');
+                          return {marker: !!m, town: !!(m && m.querySelector('.geomap-l' + i)),
+                                  layer: m ? +/geomap-l(\d+)/.exec(m.innerHTML)[1] : null,
+                                  name: a.getAttribute('aria-label') || a.textContent}; }""",
+                places))
+        return stops
+
+    stops = walk(12)
+    assert not any(stop["town"] for stop in stops)
+    first = next(i for i, stop in enumerate(stops) if stop["marker"])
+    assert first <= 3, stops  # measure, full screen, then the sites
+    # sites come in layer order, and still do after a layer is switched off and on
+    layers = [stop["layer"] for stop in stops if stop["marker"]]
+    assert layers == sorted(layers)
+    entry = next(r.name for r in catalog.list_layers()
+                 if page.evaluate("n => geomap.layerIndex(n)", r.name) == layers[0])
+    checkbox(page, entry).uncheck()
+    checkbox(page, entry).check()
+    assert walk(12) == stops
+    # and Shift+Tab from the first site goes back to the search box
+    walk(first + 1)
+    for _ in range(first + 1):
+        page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.matches('.geomap-search input')")
+
+
 # --------------------------------------------------------------------------------- safety
 
 

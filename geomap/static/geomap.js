@@ -372,7 +372,8 @@
           node.appendChild(unknown ? unknownSvg(style, size, symbol)
             : symbolSvg(style, size, approx, symbol));
           var marker = L.marker(ll, {icon: L.divIcon({html: node, className: "geomap-icon",
-            iconSize: [size, size]}), keyboard: true, riseOnHover: true, alt: ""});
+            iconSize: [size, size]}), keyboard: entry.theme !== "context", riseOnHover: true,
+            alt: ""});  // basemap towns stay out of the Tab order: Tab walks the curated sites
           var spoken = (isBlank(p.name) ? "(unnamed)" : display(p.name)) + (unknown
             ? ": site unknown, within about " + formatDistance(radius) : approx && radius > 0
               ? ": approximate site, within about " + formatDistance(radius) : "");
@@ -398,7 +399,24 @@
           if (style.label && !isBlank(p.name)) {
             marker.bindTooltip(el("span", null, display(p.name)), {permanent: true,
               direction: "right", offset: [style.radius / 2, 0], className: "geomap-label",
-              interactive: false});
+              interactive: false, pane: "geomapLabels"});
+            // a label hidden by declutter() shows while its marker is hovered or focused, lifted
+            // from under the symbols to the tooltips' pane (same origin, so it does not move)
+            var peek = function (on) {
+              var tip = marker.getTooltip(), node = tip && tip.getElement();
+              if (!node || !marker._map) { return; }
+              node.classList.toggle("geomap-label-peek", on);
+              marker._map.getPane(on ? "tooltipPane" : "geomapLabels").appendChild(node);
+            };
+            marker.on("mouseover", function () { peek(true); });
+            marker.on("mouseout", function () { peek(false); });
+            marker.on("add", function () {
+              var icon = marker.getElement();
+              if (!icon || icon._geomapPeek) { return; }
+              icon._geomapPeek = true;
+              icon.addEventListener("focus", function () { peek(true); });
+              icon.addEventListener("blur", function () { peek(false); });
+            });
           }
         }
       });
@@ -653,6 +671,10 @@
     geomap.map = map;
     map.getContainer().classList.add("geomap-map");
     var sharedCanvas = null;
+    // permanent labels sit under the site symbols (a name never hides a site), above the shapes
+    var labelPane = map.createPane("geomapLabels");
+    labelPane.style.zIndex = 590;
+    map.getPane("mapPane").insertBefore(labelPane, map.getPane("markerPane"));  // DOM order too
 
     // layers and features
     data.layers.forEach(function (layer, index) {
@@ -728,6 +750,115 @@
       state.entries.push(entry);
     });
 
+    // ---------------------------------------------------------------- label decluttering
+    // Permanent labels (the towns of the basemap, and any layer styled with labels) are hidden
+    // where they would overlap a label, or cover the marker, of a feature that matters more, and
+    // shown again when there is room. Leaflet label plugins that do this exist on npm
+    // (Leaflet.LayerGroup.Collision, leaflet-labeler...), but geomap must work after a plain
+    // pip install, and a sweep over the ~50-100 labels in view is a few lines and well under a
+    // millisecond: read every box first (one layout), then decide, then write the classes.
+    var capital = /(^|[.;]\s*)Note: capital\b/;
+    function labelRank(entry, item, order) {
+      var pop = typeof item.p.population === "number" && item.p.population > 0
+        ? item.p.population : -1;
+      var isCapital = item.p.capital === true || capital.test(String(item.p.description || ""));
+      // curated layers first, then capitals, then population, then the layer's own order
+      return [entry.theme === "context" ? 1 : 0, isCapital ? 0 : 1, -pop, entry.index, order];
+    }
+    state.labels = [];
+    state.entries.forEach(function (entry) {
+      entry.items.forEach(function (item, order) {
+        item.leaves.forEach(function (leaf) {
+          var tip = leaf.getTooltip && leaf.getTooltip();
+          if (tip && tip.options.permanent) {
+            state.labels.push({marker: leaf, tip: tip, item: item,
+              rank: labelRank(entry, item, order), hidden: false});
+          }
+        });
+      });
+    });
+    state.labels.sort(function (a, b) {
+      for (var i = 0; i < a.rank.length; i++) {
+        if (a.rank[i] !== b.rank[i]) { return a.rank[i] - b.rank[i]; }
+      }
+      return 0;
+    });
+
+    function overlaps(a, b) {
+      return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    }
+
+    function declutter() {
+      if (!state.labels.length) { return; }
+      // boxes grow 2 px sideways; the line box has ~5 px of air above and below 11 px text,
+      // so they shrink 1 px vertically: labels in adjacent rows may touch, never overlap text
+      var view = map.getContainer().getBoundingClientRect(), padX = 2, padY = -1;
+      var drawn = state.labels.filter(function (label) {
+        return label.tip.getElement() && map.hasLayer(label.marker);
+      });
+      // read: one layout for every box
+      drawn.forEach(function (label) {
+        var r = label.tip.getElement().getBoundingClientRect();
+        label.box = {left: r.left - padX, top: r.top - padY, right: r.right + padX,
+          bottom: r.bottom + padY};
+        var icon = label.marker.getElement(), d = icon ? icon.getBoundingClientRect() : r;
+        label.dot = {left: d.left, top: d.top, right: d.right, bottom: d.bottom};
+      });
+      // decide: in rank order, a label stays when it is clear of the labels kept before it and
+      // of the markers of every feature ranked above it
+      var kept = [], dots = [];
+      drawn.forEach(function (label) {
+        var inView = overlaps(label.box, view);
+        var clear = !inView || (!kept.some(function (k) { return overlaps(k, label.box); }) &&
+          !dots.some(function (d) { return overlaps(d, label.box); }));
+        label.hidden = !clear;
+        if (clear && inView) { kept.push(label.box); }
+        dots.push(label.dot);
+      });
+      // write
+      drawn.forEach(function (label) {
+        label.tip.getElement().classList.toggle("geomap-label-hidden", label.hidden);
+      });
+    }
+    map.on("moveend resize", declutter);
+    geomap.declutter = declutter;
+    /** The permanent labels drawn: [{name, hidden}], most important first. */
+    geomap.labels = function () {
+      return state.labels.filter(function (label) {
+        return label.tip.getElement() && map.hasLayer(label.marker);
+      }).map(function (label) {
+        return {name: String(label.item.p.name), hidden: label.hidden};
+      });
+    };
+
+    // Tab order: the map, the controls at top left (zoom, search, measure, full screen), then
+    // the curated sites in layer order, then the other controls. Leaflet puts every control
+    // after the map's panes; the top-left corner moves in front of them so that a keyboard user
+    // reaches the sites from the search box in a few presses.
+    var firstControls = el("div", "leaflet-control-container geomap-first-controls");
+    firstControls.appendChild(map.getContainer().querySelector(".leaflet-top.leaflet-left"));
+    map.getContainer().insertBefore(firstControls, map.getPane("mapPane"));
+
+    /** Keep the focusable markers in layer and feature order after layers come and go. */
+    function sortSites() {
+      var pane = map.getPane("markerPane"), want = [];
+      state.entries.forEach(function (entry) {
+        if (!map.hasLayer(entry.group)) { return; }
+        entry.items.forEach(function (item) {
+          item.leaves.forEach(function (leaf) {
+            var icon = leaf.getElement && leaf.getElement();
+            if (icon && icon.tabIndex === 0 && icon.parentNode === pane) { want.push(icon); }
+          });
+        });
+      });
+      var have = pane.querySelectorAll('[tabindex="0"]');
+      var same = have.length === want.length && want.every(function (icon, i) {
+        return have[i] === icon;
+      });
+      if (!same) { want.forEach(function (icon) { pane.appendChild(icon); }); }
+    }
+    geomap.sortSites = sortSites;
+
     // clicks and hover on canvas point layers: one scan of the projected points
     var pointLayers = state.entries.filter(function (e) { return e.pointCanvas; });
     function pointHit(e) {
@@ -800,6 +931,8 @@
         if (entry.pointCanvas) { entry.pointCanvas.redraw(); }
       });
       updateCounts();
+      sortSites();
+      declutter();
     }
 
     // attribution: escaped, since Leaflet writes it as HTML
@@ -958,6 +1091,8 @@
       if (on) { entry.group.addTo(map); } else { map.removeLayer(entry.group); }
       if (entry.checkbox) { entry.checkbox.checked = on; }
       updateCounts();
+      sortSites();
+      declutter();
     }
     control("topright", function () {
       var box = el("div", "geomap-layers leaflet-bar");
