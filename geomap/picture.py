@@ -31,6 +31,7 @@ from geomap.story import (
     layer_frame,
     layer_style,
     load_story,
+    site_certainty,
     start_year,
 )
 
@@ -56,6 +57,10 @@ _MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "star
             "cross": "P", "hexagon": "h"}
 #: A star or a triangle covers less ink than a square of the same size: draw them larger.
 _MARKER_BOOST = {"*": 1.45, "^": 1.12}
+#: Outline dashes of an approximate site's hollow symbol, in line widths (as the page's "3 2").
+_SITE_DASH = (0, (2.2, 1.4))
+#: Dashes of an uncertainty circle, in line widths (the main map's "6 5").
+_CIRCLE_DASH = (0, (3.0, 2.5))
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -456,7 +461,7 @@ def _figure(
     if legend:
         if landscape:
             where = {"loc": "upper left", "bbox_to_anchor": (1 - panel + 0.004, top)}
-            room_w, room_h = (panel - 0.01) * width, (top - bottom) * height * 0.55
+            room_w, room_h = (panel - 0.01) * width, (top - bottom) * height * 0.6
         else:
             where = {"loc": "upper left", "bbox_to_anchor": (map_left, bottom + legend_band)}
             room_w, room_h = (1 - 2 * margin / width) * width, legend_band * height
@@ -515,6 +520,7 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
 
     legend: list[Any] = []
     labels: list[tuple[float, float, str, str]] = []
+    drawn_sites: set[str] = set()  # "approximate" / "unknown" when such points are drawn
 
     if "countries" not in names and (layer_data is None or "countries" in layer_data):
         try:
@@ -540,8 +546,11 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
         lw = _pt(style["weight"] * k)
         dash = _dashes(style)
         before = len(ax.collections)
-        if frame.kind == "point":
-            legend += _draw_points(ax, projected, style, frame.title, on, z, k, frame.name)
+        sites = _sites(gdf, frame.context) if frame.kind == "point" else None
+        if sites is not None:
+            legend += _draw_points(ax, projected, style, frame.title, on, z, k, frame.name,
+                                   sites=sites, lonlat=gdf, crs=crs)
+            drawn_sites.update(c for c in sites[0] if c != "exact")
         elif frame.kind == "line":
             projected.plot(ax=ax, color=style["color"], alpha=style["opacity"], linewidth=lw,
                            linestyle=dash, zorder=z + 10)
@@ -562,8 +571,58 @@ def _draw_layers(ax: Any, frames: list[_Layer], highlight: Sequence[str], names:
                                     label=frame.title))
         _tag(ax, before, frame.name)
         if on is not None and on.any() and "name" in projected:
-            labels += _label_groups(projected[on], frame.kind, box)
+            # a highlighted site not known exactly says so in its label
+            notes = list(sites[0][on.to_numpy()]) if sites is not None else None
+            labels += _label_groups(projected[on], frame.kind, box, notes)
+    if drawn_sites:
+        legend.append(_site_legend("unknown" in drawn_sites, k))
     return legend, labels
+
+
+def _sites(gdf: Any, context: bool) -> tuple[Any, Any]:
+    """Return arrays of the certainty and radius (metres) of each point, as the main map reads them.
+
+    See :func:`geomap.story.site_certainty`.
+    """
+    import numpy as np
+
+    def column(name: str) -> list[Any]:
+        return gdf[name].tolist() if name in gdf else [None] * len(gdf)
+
+    found = [site_certainty({"precision": p, "coordinate_uncertainty_m": u}, context=context)
+             for p, u in zip(column("precision"), column("coordinate_uncertainty_m"),
+                             strict=True)]
+    return (np.array([c for c, _ in found], dtype=object),
+            np.array([r for _, r in found], dtype=float))
+
+
+def _site_legend(unknown: bool, k: float) -> Any:
+    """One legend entry for the hollow, dashed symbols of approximate (and unknown) sites."""
+    from matplotlib.lines import Line2D
+
+    # short: on a 16:9 slide the legend must keep its size (the labels say "site ...")
+    label = "Hollow: approximate; ?: unknown" if unknown else "Hollow: approximate"
+    # a legend marker's outline cannot be dashed: the hollow symbol stands for both
+    return Line2D([], [], linestyle="none", marker="o", markersize=_pt(26 * k),
+                  markerfacecolor="white", markeredgecolor="#555555",
+                  markeredgewidth=_pt(2.5 * k), label=label, gid=None)
+
+
+def _geodesic_circles(lonlat: Any, radii: Any, crs: str) -> Any:
+    """Return circles of ``radii`` metres round points, traced on the ellipsoid, in ``crs``."""
+    import geopandas as gpd
+    import numpy as np
+    from pyproj import Geod
+    from shapely.geometry import Polygon
+
+    geod = Geod(ellps="WGS84")
+    azimuths = np.linspace(0, 360, 73)[:-1]
+    rings = []
+    for point, radius in zip(lonlat.geometry, radii, strict=True):
+        lons, lats, _ = geod.fwd(np.full(azimuths.size, point.x), np.full(azimuths.size, point.y),
+                                 azimuths, np.full(azimuths.size, radius))
+        rings.append(Polygon(zip(lons, lats, strict=True)))
+    return gpd.GeoSeries(rings, crs=4326).to_crs(crs)
 
 
 def _tag(ax: Any, before: int, name: str) -> None:
@@ -606,10 +665,33 @@ def _draw_areas(ax: Any, projected: Any, style: Mapping[str, Any], z: int, on: A
 
 
 def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, on: Any,
-                 z: int, k: float, name: str) -> list[Any]:
-    """Draw point symbols (by category where the style says so); return legend handles."""
+                 z: int, k: float, name: str, *, sites: tuple[Any, Any] | None = None,
+                 lonlat: Any = None, crs: str | None = None) -> list[Any]:
+    """Draw point symbols (by category where the style says so); return legend handles.
+
+    ``sites`` (certainty and radius of each point, :func:`_sites`) draws approximate sites as
+    on the main map: hollow with a dashed outline and a dashed geodesic circle of their radius
+    up to ``UNCERTAINTY_CIRCLE_MAX_M`` (``lonlat``: the points in EPSG:4326, ``crs``: the
+    map's); a site known less well (``"unknown"``) gets a ``?`` and no circle.
+    """
+    import numpy as np
     import pandas as pd
+    from matplotlib.colors import to_rgba
     from matplotlib.lines import Line2D
+
+    if sites is None:
+        sites = (np.array(["exact"] * len(projected), dtype=object),
+                 np.zeros(len(projected)))
+    certainty, radii = sites
+    circled = (certainty == "approximate") & (radii > 0)
+    if circled.any() and lonlat is not None and crs is not None:
+        circles = _geodesic_circles(lonlat[circled], radii[circled], crs)
+        faded = on is None or not on.any()
+        circles.plot(ax=ax, color=to_rgba(style["fill"], 0.08), edgecolor="none", zorder=z + 15,
+                     gid=f"{name}:uncertainty-fill")
+        circles.boundary.plot(ax=ax, color=style["color"], alpha=0.9 if faded else 0.7,
+                              linewidth=_pt(2.5 * k), linestyle=_CIRCLE_DASH, zorder=z + 16,
+                              gid=f"{name}:uncertainty")
 
     categories = (projected["category"].astype(str) if "category" in projected
                   else None)
@@ -627,15 +709,32 @@ def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, 
             continue
         marker = _MARKERS.get(shape, "o")
         size = _pt(style["marker"] * k) * _MARKER_BOOST.get(marker, 1.0)
-        part = projected[rows]
-        part.plot(ax=ax, marker=marker, color=fill, alpha=style["fill_opacity"],
-                  edgecolor=style["outline"], linewidth=_pt(1.5 * k), markersize=size**2,
-                  zorder=z + 20, gid=f"{name}:{category}" if category else name)
-        if on is not None and on[rows].any():
-            big = _pt(style["marker_highlight"] * k) * _MARKER_BOOST.get(marker, 1.0)
-            part[on[rows]].plot(ax=ax, marker=marker, color=fill, edgecolor="black",
-                                linewidth=_pt(2.5 * k), markersize=big**2, zorder=z + 40,
-                                gid=f"{name}:highlight")
+        big = _pt(style["marker_highlight"] * k) * _MARKER_BOOST.get(marker, 1.0)
+        exact = rows.to_numpy() & (certainty == "exact")
+        part = projected[exact]
+        if len(part):
+            part.plot(ax=ax, marker=marker, color=fill, alpha=style["fill_opacity"],
+                      edgecolor=style["outline"], linewidth=_pt(1.5 * k), markersize=size**2,
+                      zorder=z + 20, gid=f"{name}:{category}" if category else name)
+        if on is not None and on[exact].any():
+            part[on[exact]].plot(ax=ax, marker=marker, color=fill, edgecolor="black",
+                                 linewidth=_pt(2.5 * k), markersize=big**2, zorder=z + 40,
+                                 gid=f"{name}:highlight")
+        for variant in ("approximate", "unknown"):
+            these = rows.to_numpy() & (certainty == variant)
+            if not these.any():
+                continue
+            lit = on.to_numpy() & these if on is not None else np.zeros(len(these), bool)
+            # gids "layer:approximate:category", "layer:highlight-unknown:category"...
+            tail = f":{category}" if category else ""
+            for chosen, edge, width, mark, zorder, gid in (
+                (these & ~lit, fill, 2.5, size, z + 20, f"{name}:{variant}{tail}"),
+                (lit, "black", 2.5, big, z + 40, f"{name}:highlight-{variant}{tail}"),
+            ):
+                if not chosen.any():
+                    continue
+                _hollow(ax, projected[chosen], marker, edge, _pt(width * k), mark, zorder, gid,
+                        question=variant == "unknown")
     size = _pt(style["marker"] * k)
     handles.append(Line2D([], [], linestyle="none", marker=_MARKERS.get(style["shape"], "o"),
                           markersize=size * _MARKER_BOOST.get(_MARKERS.get(style["shape"]), 1),
@@ -650,15 +749,30 @@ def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, 
     return handles
 
 
-def _label_groups(features: Any, kind: str,
-                  box: tuple[float, ...]) -> list[tuple[float, float, str, str]]:
+def _hollow(ax: Any, points: Any, marker: str, edge: str, width: float, size: float,
+            zorder: int, gid: str, *, question: bool) -> None:
+    """Draw hollow symbols with a dashed outline; with ``question`` a ``?`` inside them."""
+    xs, ys = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    ax.scatter(xs, ys, s=size**2, marker=marker, facecolors=(1, 1, 1, 0.92), edgecolors=edge,
+               linewidths=width, linestyles=_SITE_DASH, zorder=zorder, gid=gid)
+    if question:
+        mark = size * (0.4 if marker in ("*", "^") else 0.48)
+        ax.scatter(xs, ys, s=mark**2, marker=r"$\mathbf{?}$", color="#111111",
+                   linewidths=0, zorder=zorder + 1, gid=f"{gid}:mark")
+
+
+def _label_groups(features: Any, kind: str, box: tuple[float, ...],
+                  certainty: Sequence[str] | None = None) -> list[tuple[float, float, str, str]]:
     """Return ``(x, y, text, kind)`` labels of highlighted features inside the map.
 
-    Features closer than 4% of the map width share one label.
+    Features closer than 4% of the map width share one label. ``certainty`` (of each
+    feature's site, :func:`_sites`) adds "(site approximate)" or "(site unknown)": once under
+    a group whose sites are all known alike, else after each name.
     """
     xmin, ymin, xmax, ymax = box
-    groups: list[tuple[float, float, list[str]]] = []
-    for geom, name_text in zip(features.geometry, features["name"], strict=True):
+    notes = certainty if certainty is not None else ["exact"] * len(features)
+    groups: list[tuple[float, float, list[str], list[str]]] = []
+    for geom, name_text, note in zip(features.geometry, features["name"], notes, strict=True):
         anchor = geom.centroid if kind == "point" else geom.representative_point()
         if not (xmin <= anchor.x <= xmax and ymin <= anchor.y <= ymax):
             continue
@@ -666,11 +780,21 @@ def _label_groups(features: Any, kind: str,
                      < 0.04 * (xmax - xmin)), None)
         if near:
             near[2].append(str(name_text))
+            near[3].append(str(note))
         else:
-            groups.append((anchor.x, anchor.y, [str(name_text)]))
-    return [(x, y, "\n".join(line for t in texts
-                             for line in textwrap.wrap(t, 28, break_long_words=False)), kind)
-            for x, y, texts in groups]
+            groups.append((anchor.x, anchor.y, [str(name_text)], [str(note)]))
+
+    def text(names: list[str], notes: list[str]) -> str:
+        alike = len(set(notes)) == 1
+        if not alike:
+            names = [n if c == "exact" else f"{n} (site {c})"
+                     for n, c in zip(names, notes, strict=True)]
+        lines = [line for t in names for line in textwrap.wrap(t, 28, break_long_words=False)]
+        if alike and notes[0] != "exact":
+            lines.append(f"({'sites' if len(names) > 1 else 'site'} {notes[0]})")
+        return "\n".join(lines)
+
+    return [(x, y, text(names, notes), kind) for x, y, names, notes in groups]
 
 
 def _place_labels(ax: Any, renderer: Any, labels: list[tuple[float, float, str, str]],

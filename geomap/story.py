@@ -69,6 +69,7 @@ __all__ = [
     "layer_style",
     "load_story",
     "render_story",
+    "site_certainty",
     "story_problems",
     "symbol_name",
 ]
@@ -724,7 +725,37 @@ _SHAPES = ("circle", "square", "triangle", "diamond", "star")
 #: Point symbols the page and pictures can draw (as the main map's ``geomap.js``).
 SYMBOLS = ("circle", "square", "triangle", "diamond", "star", "cross", "hexagon")
 #: Feature properties copied into the page (shown as labels and tooltips via textContent).
-_PAGE_PROPERTIES = ("id", "name", "category", "iso_a2", "start_date", "end_date", "status")
+_PAGE_PROPERTIES = ("id", "name", "category", "iso_a2", "start_date", "end_date", "status",
+                    "precision", "coordinate_uncertainty_m")
+
+
+def site_certainty(props: Mapping[str, Any], *, context: bool = False) -> tuple[str, float]:
+    """Return ``(certainty, radius_m)`` of a feature's site, by the main map's rule.
+
+    As :mod:`geomap.render` and ``geomap.js`` read it: a feature of a non-basemap layer whose
+    IATI ``precision`` is a number other than 1 is *approximate*, within its
+    ``coordinate_uncertainty_m`` (or, when that is missing, the default radius of its code,
+    :data:`geomap.render.DEFAULT_UNCERTAINTY_M`); beyond
+    :data:`geomap.render.UNCERTAINTY_CIRCLE_MAX_M` its site is *unknown*. Everything else
+    (``precision`` 1 or missing, basemap layers) is ``("exact", 0.0)``.
+
+    >>> site_certainty({"precision": 8, "coordinate_uncertainty_m": 280000})
+    ('unknown', 280000.0)
+    >>> site_certainty({"precision": 5, "coordinate_uncertainty_m": 25000})
+    ('approximate', 25000.0)
+    >>> site_certainty({"precision": 1}), site_certainty({"precision": 3}, context=True)
+    (('exact', 0.0), ('exact', 0.0))
+    """
+    from geomap.render import DEFAULT_UNCERTAINTY_M, UNCERTAINTY_CIRCLE_MAX_M
+
+    precision = props.get("precision")
+    if context or not _number(precision) or precision != precision or precision == 1:
+        return "exact", 0.0
+    radius = props.get("coordinate_uncertainty_m")
+    radius = float(radius) if _number(radius) and radius == radius and radius > 0 else 0.0
+    if radius <= 0:
+        radius = float(DEFAULT_UNCERTAINTY_M.get(int(precision), 0.0))
+    return ("unknown" if radius > UNCERTAINTY_CIRCLE_MAX_M else "approximate"), radius
 
 
 def symbol_name(symbol: Any) -> str:
@@ -866,6 +897,11 @@ def _layer_payload(
         # 5 decimals (about 1 m) is finer than any source; keeps the page small
         feature["geometry"] = _round_geometry(feature["geometry"])
     kind, style = frame_style(name, position, gdf, record)
+    context = getattr(record, "theme", None) == "context"
+    for feature in features:
+        # how well the site is known, as the main map reads it: [certainty, radius in metres]
+        certainty, radius = site_certainty(feature["properties"] or {}, context=context)
+        feature["site"] = [certainty, round(radius)]
     categories = gdf["category"] if "category" in gdf and kind == "point" else []
     return {
         "name": name,
@@ -1008,9 +1044,12 @@ def build_story_html(
         name: _layer_payload(name, position, layer_data, story.files)
         for position, name in enumerate(story.layers)
     }
+    from geomap.render import UNCERTAINTY_CIRCLE_MAX_M
+
     data = {
         "title": story.title,
         "description": story.description,
+        "circle_max_m": UNCERTAINTY_CIRCLE_MAX_M,
         "tiles": story.tiles,
         "background": BACKGROUND,
         "layers": payload_layers,

@@ -252,11 +252,29 @@ def test_picture_command_errors_in_a_real_process(tmp_path):
 # ----------------------------------------------------------------------------- same look as the map
 
 
+#: gid parts of what is drawn for sites not known exactly (hollow symbols, "?", circles)
+SITE_PARTS = ("approximate", "unknown", "highlight-approximate", "highlight-unknown",
+              "uncertainty", "uncertainty-fill")
+
+
 def layer_collections(ax, name):
-    """The collections drawn for one layer (not its outline or highlight overlays)."""
+    """The collections drawn for one layer (not its outline, highlight or site overlays)."""
+    found = []
+    for collection in ax.collections:
+        parts = (collection.get_gid() or "").split(":")
+        if parts[0] != name or parts[-1] in ("outline", "highlight"):
+            continue
+        if len(parts) > 1 and parts[1] in SITE_PARTS:
+            continue
+        found.append(collection)
+    return found
+
+
+def site_collections(ax, name, part):
+    """The collections drawn for one layer's sites of one kind (``SITE_PARTS``)."""
     return [c for c in ax.collections
             if (c.get_gid() or "").split(":")[0] == name
-            and not (c.get_gid() or "").endswith((":outline", ":highlight"))]
+            and (c.get_gid() or "").split(":")[1:2] == [part]]
 
 
 def test_pictures_draw_each_layer_in_its_catalog_style():
@@ -270,8 +288,17 @@ def test_pictures_draw_each_layer_in_its_catalog_style():
         raw = catalog.get_layer(name).style
         colour, fill = to_rgb(raw["color"]), to_rgb(raw.get("fill_color", raw["color"]))
         drawn = layer_collections(ax, name)
-        assert drawn, name
         kind = catalog.get_layer(name).geometry_type.replace("Multi", "")
+        vague = [c for part in ("approximate", "unknown") for c in site_collections(ax, name, part)
+                 if not c.get_gid().endswith(":mark")]
+        assert drawn or (kind == "Point" and vague), name
+        for collection in vague:
+            # a site not known exactly: hollow, outlined in its category's colour, dashed
+            category = collection.get_gid().split(":")[2]
+            want = to_rgb((raw.get("category_colors") or {}).get(category, fill))
+            assert tuple(collection.get_edgecolor()[0][:3]) == want, name
+            assert tuple(collection.get_facecolor()[0][:3]) == (1, 1, 1), name
+            assert collection.get_linestyle()[0][1] is not None, name
         for collection in drawn:
             if kind == "Point":
                 category = collection.get_gid().partition(":")[2]
@@ -428,3 +455,119 @@ def test_default_title_names_the_subject_not_the_basemap():
     basemap_only = _figure(["countries", "rivers"], [], None, None, [], "", None, (1280, 720),
                            None)
     assert basemap_only.get_label() == rivers
+
+
+# ----------------------------------------------------------------------------- site precision
+
+POSTS = ["cn-border-command-posts-2016", "cn-border-observation-towers-2016",
+         "cn-border-checkpoints-2016", "cn-border-training-centre-2016"]
+
+
+def test_pictures_draw_approximate_and_unknown_sites_as_on_the_main_map(pictures):
+    from matplotlib.colors import to_rgb
+
+    from geomap.picture import _SITE_DASH
+
+    story = load_story()
+    number = next(i for i, s in enumerate(story.steps, 1) if set(POSTS) <= set(s.highlight))
+    step = story.steps[number - 1]
+    fig = _figure(story.step_layers(number), step.highlight, step.view.bounds, step.title,
+                  [], step.text, step.until, (1920, 1080), None)
+    ax = fig.axes[0]
+    name = "chinese_security_sites"
+    # nothing of this layer is drawn as an exact site: every one has precision > 1
+    assert layer_collections(ax, name) == []
+    # the 2016 posts (precision 8, 280 km): big, hollow, dashed, black-outlined, with a "?"
+    lit = [c for c in site_collections(ax, name, "highlight-unknown")
+           if not c.get_gid().endswith(":mark")]
+    assert sum(len(c.get_offsets()) for c in lit) == len(POSTS) + 1  # and the renovations
+    for collection in lit:
+        assert tuple(collection.get_facecolor()[0][:3]) == (1, 1, 1)
+        assert tuple(collection.get_edgecolor()[0][:3]) == (0, 0, 0)
+        offset, dashes = collection.get_linestyle()[0]
+        width = collection.get_linewidth()[0]
+        assert [d / width for d in dashes] == pytest.approx(list(_SITE_DASH[1]))
+    marks = [c for c in site_collections(ax, name, "highlight-unknown")
+             if c.get_gid().endswith(":mark")]
+    assert marks and all(len(c.get_offsets()) for c in marks)
+    # the Shaymak outpost (precision 5, 25 km): hollow, dashed, in its colour, with a circle
+    approximate = site_collections(ax, name, "approximate")
+    assert approximate and all(c.get_linestyle()[0][1] for c in approximate)
+    assert tuple(approximate[0].get_edgecolor()[0][:3]) == to_rgb("#D55E00")
+    circles = site_collections(ax, name, "uncertainty")
+    assert circles and circles[0].get_linestyle()[0][1] is not None
+    # no circle for a site known only within more than 50 km: one ring per approximate site
+    assert len(circles[0].get_paths()) == sum(len(c.get_offsets()) for c in approximate)
+    # labels and legend say so
+    texts = [t.get_text() for t in ax.texts]
+    assert any(t.endswith("(sites unknown)") for t in texts), texts
+    assert any(t.endswith("(site unknown)") for t in texts), texts
+    legend = [t.get_text().replace("\n", " ") for t in fig.legends[0].get_texts()]
+    assert "Hollow: approximate; ?: unknown" in legend
+    path = render_picture(story=story, step=number, path=pictures / "sites-step-08.png",
+                          overwrite=True)
+    size, _, spread, inked, colours = pixel_stats(path)
+    assert size == (1920, 1080) and spread > 10 and colours > 50
+
+
+def test_exact_sites_stay_solid_and_need_no_legend_line():
+    from matplotlib.colors import to_rgb
+
+    anzob = catalog.read_layer("bri_sites").query("id == 'bri-anzob-tunnel'")
+    assert int(anzob["precision"].iloc[0]) == 1
+    anzob.attrs.update(title="Anzob tunnel")
+    fig = _figure(["tunnel"], ["bri-anzob-tunnel"], (68, 38, 70, 40), "Anzob", [], "", None,
+                  (1280, 720), {"tunnel": anzob})
+    ax = fig.axes[0]
+    assert not [c for part in SITE_PARTS for c in site_collections(ax, "tunnel", part)]
+    solid = layer_collections(ax, "tunnel")
+    assert solid and tuple(solid[0].get_facecolor()[0][:3]) != (1, 1, 1)
+    assert solid[0].get_linestyle()[0][1] is None
+    highlighted = [c for c in ax.collections if c.get_gid() == "tunnel:highlight"]
+    assert highlighted and tuple(highlighted[0].get_edgecolor()[0][:3]) == to_rgb("black")
+    assert not any("site" in t.get_text() for t in ax.texts)
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert not any("Hollow" in t for t in legend)
+
+
+def test_uncertainty_circles_are_geodesic():
+    from geomap.picture import _geodesic_circles
+
+    crs = "+proj=aeqd +lat_0=38 +lon_0=71 +datum=WGS84 +units=m +no_defs"
+    points = gpd.GeoDataFrame(geometry=[Point(74.9, 38.4), Point(68.0, 37.0)], crs=4326)
+    rings = _geodesic_circles(points, [25_000, 40_000], crs).to_crs(4326)
+    geod = Geod(ellps="WGS84")
+    for point, ring, radius in zip(points.geometry, rings, [25_000, 40_000], strict=True):
+        lons, lats = ring.exterior.coords.xy
+        _, _, dist = geod.inv([point.x] * len(lons), [point.y] * len(lats), lons, lats)
+        assert np.allclose(dist, radius, atol=1.0)
+
+
+def test_approximate_sites_show_in_the_picture_pixels(pictures):
+    """Hollow symbols are mostly white inside; the dashed circle is drawn round the site."""
+    sites = gpd.GeoDataFrame(
+        {"id": ["near", "far"], "name": ["Near", "Far"], "precision": [5, 8],
+         "coordinate_uncertainty_m": [40_000, 200_000]},
+        geometry=[Point(70.0, 38.5), Point(73.0, 38.5)], crs=4326)
+    sites.attrs.update(title="Sites", style={"color": "#D55E00", "fill_color": "#D55E00",
+                                              "symbol": "square"})
+    bounds = (68.5, 37.5, 74.5, 39.5)
+    path = render_picture(["sites"], pictures / "sites-variants.png", size=(1280, 720),
+                          bounds=bounds, overwrite=True, layer_data={"sites": sites})
+    fig = _figure(["sites"], [], bounds, "Sites", [], "", None, (1280, 720),
+                  {"sites": sites})
+    with Image.open(path) as image:
+        rgb = np.asarray(image.convert("RGB")).astype(int)
+    x, y = to_pixel(fig, fig.axes[0], 70.0, 38.5, bounds)
+    assert (rgb[y - 2:y + 3, x - 2:x + 3] > 235).all()  # hollow: white, not vermillion
+    x, y = to_pixel(fig, fig.axes[0], 73.0, 38.5, bounds)
+    middle = rgb[y - 5:y + 6, x - 5:x + 6]
+    assert (middle < 80).all(axis=2).any() and (middle > 235).all(axis=2).any()  # a dark "?"
+    assert count_colour(middle, VERMILLION, 40) == 0
+    # the 40 km circle: vermillion dashes about 40 km west of the near site, none for the far
+    geod = Geod(ellps="WGS84")
+    for lon0, radius, drawn in ((70.0, 40_000, True), (73.0, 200_000, False)):
+        lon, lat, _ = geod.fwd(lon0, 38.5, 270, radius if drawn else 40_000)
+        x, y = to_pixel(fig, fig.axes[0], lon, lat, bounds)
+        window = rgb[y - 30:y + 31, x - 4:x + 5]
+        assert (count_colour(window, VERMILLION, 40) > 0) == drawn, lon0

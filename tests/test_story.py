@@ -446,3 +446,73 @@ def test_story_error_lives_in_the_error_tree():
     assert issubclass(StoryError, GeomapError) and issubclass(StoryError, ValueError)
     assert "StoryError" in geomap.__all__
     assert StoryError("x.yaml: broken", ["a", "b"]).problems == ["a", "b"]
+
+
+# ----------------------------------------------------------------------------- site precision
+
+
+def test_site_certainty_follows_the_main_map_rule():
+    from geomap.render import DEFAULT_UNCERTAINTY_M, UNCERTAINTY_CIRCLE_MAX_M
+    from geomap.story import site_certainty
+
+    assert site_certainty({"precision": 1, "coordinate_uncertainty_m": 3000}) == ("exact", 0.0)
+    assert site_certainty({}) == ("exact", 0.0)
+    assert site_certainty({"precision": float("nan")}) == ("exact", 0.0)
+    assert site_certainty({"precision": True}) == ("exact", 0.0)
+    # a basemap layer is never drawn as approximate, as on the main map
+    assert site_certainty({"precision": 8, "coordinate_uncertainty_m": 9e5},
+                          context=True) == ("exact", 0.0)
+    assert site_certainty({"precision": 2, "coordinate_uncertainty_m": 3000}) == (
+        "approximate", 3000.0)
+    limit = float(UNCERTAINTY_CIRCLE_MAX_M)
+    assert site_certainty({"precision": 5, "coordinate_uncertainty_m": limit})[0] == "approximate"
+    assert site_certainty({"precision": 5, "coordinate_uncertainty_m": limit + 1})[0] == "unknown"
+    # no stated uncertainty: the main map's default radius for the code
+    assert site_certainty({"precision": 4}) == ("unknown", float(DEFAULT_UNCERTAINTY_M[4]))
+    assert site_certainty({"precision": 5, "coordinate_uncertainty_m": None}) == (
+        "approximate", float(DEFAULT_UNCERTAINTY_M[5]))
+    # a code without a default radius is still approximate, just without a circle
+    assert site_certainty({"precision": 9}) == ("approximate", 0.0)
+
+
+def test_story_payload_carries_how_well_each_site_is_known(tmp_path):
+    from geomap.render import UNCERTAINTY_CIRCLE_MAX_M
+
+    data = page_data(build_story_html(load_story()))
+    assert data["circle_max_m"] == UNCERTAINTY_CIRCLE_MAX_M
+    for name, layer in data["layers"].items():
+        context = catalog.get_layer(name).theme == "context"
+        for feature in layer["features"]:
+            props = feature["properties"]
+            certainty, radius = feature["site"]
+            if context or props.get("precision") in (None, 1):
+                assert (certainty, radius) == ("exact", 0), (name, props.get("id"))
+            else:
+                assert certainty in ("approximate", "unknown"), (name, props["id"])
+                assert (certainty == "unknown") == (radius > UNCERTAINTY_CIRCLE_MAX_M)
+            if not context:
+                assert "precision" in props and "coordinate_uncertainty_m" in props, name
+    sites = {f["properties"]["id"]: f for f in data["layers"]["chinese_security_sites"]["features"]}
+    posts = sites["cn-border-command-posts-2016"]
+    assert posts["properties"]["precision"] == 8
+    assert posts["properties"]["coordinate_uncertainty_m"] == 280000
+    assert posts["site"] == ["unknown", 280000]
+    assert sites["cn-outpost-gbao-shaymak"]["site"] == ["approximate", 25000]
+    tunnels = {f["properties"]["id"]: f for f in data["layers"]["bri_sites"]["features"]}
+    assert tunnels["bri-anzob-tunnel"]["site"] == ["exact", 0]
+
+
+def test_own_layers_read_precision_like_curated_ones(tmp_path):
+    sites = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"], "name": ["Exact", "Near", "Somewhere"],
+         "precision": [1, 5, 8], "coordinate_uncertainty_m": [0, 20000, 150000]},
+        geometry=[Point(71, 38), Point(72, 38), Point(73, 38)], crs=4326)
+    path = tmp_path / "story.yaml"
+    path.write_text(yaml.safe_dump({
+        "title": "Sites", "base_layers": [],
+        "steps": [{"title": "One", "text": "Text.", "layers": ["sites"],
+                   "citations": ["me"]}]}), encoding="utf-8")
+    story = load_story(path, layer_data={"sites": sites})
+    data = page_data(build_story_html(story, layer_data={"sites": sites}))
+    got = {f["properties"]["id"]: f["site"] for f in data["layers"]["sites"]["features"]}
+    assert got == {"a": ["exact", 0], "b": ["approximate", 20000], "c": ["unknown", 150000]}

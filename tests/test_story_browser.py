@@ -278,10 +278,18 @@ def test_page_draws_layers_in_their_catalog_colours(browser_page, default_page):
                     category = item["category"]
                     want_fill = (raw.get("category_colors") or {}).get(category, fill)
                     want_shape = (raw.get("category_symbols") or {}).get(category, raw["symbol"])
-                    assert to_hex(item["fill"]) == to_hex(want_fill), (number, name, item)
                     assert item["shape"] == want_shape, (number, name, item)
+                    if item["certainty"] != "exact":
+                        # a site not known exactly: hollow, outlined in its colour, dashed
+                        assert to_hex(item["fill"]) == "#ffffff", (number, name, item)
+                        outline = "#000000" if on else want_fill
+                        assert to_hex(item["stroke"]) == to_hex(outline), (number, name, item)
+                        assert item["dash"], (number, name, item)
+                        continue
+                    assert to_hex(item["fill"]) == to_hex(want_fill), (number, name, item)
                     outline = "#000000" if on else "#222222" if colour == fill else colour
                     assert to_hex(item["stroke"]) == outline, (number, name, item)
+                    assert item["dash"] is None, (number, name, item)
                     continue
                 # highlighted areas are outlined black; lines keep their colour, heavier
                 black = on and name in areas
@@ -301,4 +309,127 @@ def test_page_draws_layers_in_their_catalog_colours(browser_page, default_page):
     classes = page.locator('#story-legend [data-layer="bri_sites"] .story-legend-class')
     assert classes.count() >= 3
     assert "Mountain pass" in classes.all_text_contents()
+    assert page.console_errors == []
+
+
+# ----------------------------------------------------------------------------- site precision
+
+POSTS = ["cn-border-command-posts-2016", "cn-border-observation-towers-2016",
+         "cn-border-checkpoints-2016", "cn-border-training-centre-2016"]
+
+
+def legend_texts(page) -> dict:
+    return page.evaluate("""() => {
+        const text = sel => [...document.querySelectorAll(sel)]
+            .filter(n => n.offsetParent !== null).map(n => n.textContent);
+        return {approx: text('#story-legend .story-legend-approx'),
+                unknown: text('#story-legend .story-legend-unknown'),
+                highlight: text('#story-legend .story-legend-highlight'),
+                notes: text('#story-legend .story-legend-note')};
+    }""")
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_unknown_sites_are_not_drawn_as_exact(browser_page, default_page, output_dir,
+                                              width, height):
+    """Step 8's 2016 posts (precision 8, within 280 km) are "?" symbols that say so."""
+    path, story = default_page
+    number = next(i for i, s in enumerate(story.steps, 1) if set(POSTS) <= set(s.highlight))
+    page = browser_page
+    page.emulate_media(reduced_motion="reduce")
+    page.set_viewport_size({"width": width, "height": height})
+    page.open_html(path)
+    page.evaluate(f"window.geomap.story.goTo({number})")
+    drawn = {d["id"]: d for d in page.evaluate(
+        "window.geomap.story.drawn('chinese_security_sites')")}
+    for fid in POSTS:
+        item = drawn[fid]
+        assert item["certainty"] == "unknown" and item["radius"] == 280_000, item
+        assert item["mark"] and item["dash"] and item["fill"] == "#ffffff", item
+        assert item["stroke"] == "#000000", item  # still highlighted
+        assert not item["circle"], item  # over 50 km: only on hover
+        assert item["label"].endswith(": site unknown (within about 280 km)"), item
+    shaymak = drawn["cn-outpost-gbao-shaymak"]
+    assert shaymak["certainty"] == "approximate" and shaymak["circle"] and not shaymak["mark"]
+    assert shaymak["note"] == "site approximate (within about 25.0 km)"
+    # the legend explains the variants and the highlighted line says how well they are known
+    legend = legend_texts(page)
+    assert legend["unknown"] and "site unknown" in legend["unknown"][0]
+    assert "more than 50 km" in legend["unknown"][0]
+    assert legend["approx"] and "site approximate" in legend["approx"][0]
+    assert "Solid symbols are exact sites." in legend["notes"]
+    assert "each site unknown (within about 280 km)" in legend["highlight"][0]
+    shots = output_dir / "story"
+    shots.mkdir(exist_ok=True)
+    page.screenshot(path=shots / f"{width}x{height}-sites-step-{number:02d}.png")
+    page.locator("#story-legend .story-legend-unknown").scroll_into_view_if_needed()
+    page.screenshot(path=shots / f"{width}x{height}-sites-step-{number:02d}-legend.png")
+    # hovering a post shows its name, how well its site is known, and its 280 km circle
+    # (the four posts share one placeholder point: the mouse reaches the topmost)
+    marker = page.locator('.story-marker-highlight[aria-label^="China-financed border"]')
+    marker.last.hover(force=True)
+    tip = page.locator(".leaflet-tooltip").filter(has_text="China-financed border")
+    tip.wait_for(state="visible")
+    assert "site unknown (within about 280 km)" in tip.inner_text()
+    circles = page.evaluate("""() => [...document.querySelectorAll('.story-uncertainty-large')]
+        .map(n => n.getBoundingClientRect().width)""")
+    assert circles and max(circles) > 100
+    page.screenshot(path=shots / f"{width}x{height}-sites-step-{number:02d}-hover.png")
+    page.mouse.move(5, height - 5)
+    page.wait_for_function(
+        "() => !document.querySelector('.story-uncertainty-large')", timeout=5000)
+    assert page.console_errors == []
+
+
+def test_exact_sites_stay_solid(browser_page, default_page):
+    """The Anzob tunnel (precision 1) keeps its solid symbol and needs no explanation."""
+    path, story = default_page
+    page = browser_page
+    page.emulate_media(reduced_motion="reduce")
+    page.open_html(path)
+    for number, step in enumerate(story.steps, 1):
+        if "bri_sites" not in step.layers:
+            continue
+        page.evaluate(f"window.geomap.story.goTo({number})")
+        drawn = {d["id"]: d for d in page.evaluate("window.geomap.story.drawn('bri_sites')")}
+        if "bri-anzob-tunnel" not in drawn:
+            continue
+        anzob = drawn["bri-anzob-tunnel"]
+        assert anzob["certainty"] == "exact" and anzob["note"] == ""
+        assert anzob["dash"] is None and anzob["fill"] != "#ffffff" and not anzob["mark"]
+        assert not anzob["circle"]
+        assert anzob["label"] == "Anzob (Istiqlol) tunnel"
+        break
+    else:
+        pytest.fail("no step shows the Anzob tunnel")
+
+
+def test_steps_with_exact_sites_only_have_no_site_legend(browser_page, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    sites = gpd.GeoDataFrame(
+        {"id": ["a", "b"], "name": ["Exact", "Near"], "precision": [1, 5],
+         "coordinate_uncertainty_m": [0, 20000]},
+        geometry=[Point(71, 38), Point(72, 38)], crs=4326)
+    path = tmp_path / "story.yaml"
+    path.write_text(yaml.safe_dump({"title": "Sites", "base_layers": [], "steps": [
+        {"title": "Exact", "text": "One.", "layers": ["exact"], "citations": ["me"]},
+        {"title": "Both", "text": "Two.", "layers": ["sites"], "highlight": ["b"],
+         "citations": ["me"]}]}), encoding="utf-8")
+    layers = {"exact": sites.iloc[:1], "sites": sites}
+    html = tmp_path / "story.html"
+    render_story(load_story(path, layer_data=layers), html, layer_data=layers)
+    page = browser_page
+    page.open_html(html)
+    legend = legend_texts(page)
+    assert legend["approx"] == [] and legend["unknown"] == []
+    page.evaluate("window.geomap.story.goTo(2)")
+    legend = legend_texts(page)
+    assert legend["approx"] and legend["unknown"] == []
+    assert legend["highlight"] == ["Highlighted: Near \u2013 site approximate (within about "
+                                   "20.0 km)"]
+    # the printed page says it too
+    note = page.locator('.story-print-step[data-step="2"] .story-print-legend').text_content()
+    assert "Hollow, dashed symbols: sites approximate" in note
     assert page.console_errors == []

@@ -68,25 +68,84 @@
     };
   }
 
-  function shapeSvg(style, size, highlighted, look) {
+  /**
+   * A point symbol. ``certainty`` (see story.py site_certainty, the main map's rule) picks the
+   * variant, as on the main map: "exact" solid; "approximate" hollow with a dashed outline in
+   * the layer's colour; "unknown" (known only within more than circle_max_m) hollow, dashed,
+   * with a "?". Highlighted symbols keep their variant with a black outline.
+   */
+  function shapeSvg(style, size, highlighted, look, certainty) {
     look = look || { shape: style.shape, fill: style.fill };
+    var name = SHAPES[look.shape] ? look.shape : "circle";
+    var vague = certainty === "approximate" || certainty === "unknown";
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 24 24");
     svg.setAttribute("width", String(size));
     svg.setAttribute("height", String(size));
     svg.setAttribute("aria-hidden", "true");
-    svg.setAttribute("class", "story-symbol story-symbol-" +
-      (SHAPES[look.shape] ? look.shape : "circle"));
-    var make = SHAPES[look.shape] || SHAPES.circle;
-    var shape = make();
-    shape.setAttribute("fill", look.fill);
-    shape.setAttribute("fill-opacity", String(style.fill_opacity === undefined ? 1 :
-      Math.max(style.fill_opacity, 0.6)));
-    shape.setAttribute("stroke", highlighted ? "#000000" : (style.outline || "#222222"));
-    shape.setAttribute("stroke-width", highlighted ? "2.5" : "1.5");
+    svg.setAttribute("class", "story-symbol story-symbol-" + name +
+      (vague ? " story-site-" + certainty : ""));
+    var shape = SHAPES[name]();
+    if (vague) {
+      // hollow: white inside (a tint of the layer colour when highlighted), dashed outline
+      shape.setAttribute("fill", "#ffffff");
+      shape.setAttribute("fill-opacity", "0.92");
+      shape.setAttribute("stroke", highlighted ? "#000000" : look.fill);
+      shape.setAttribute("stroke-width", highlighted ? "2" : "2.5");
+      shape.setAttribute("stroke-dasharray", highlighted ? "4 2.5" : "3 2");
+    } else {
+      shape.setAttribute("fill", look.fill);
+      shape.setAttribute("fill-opacity", String(style.fill_opacity === undefined ? 1 :
+        Math.max(style.fill_opacity, 0.6)));
+      shape.setAttribute("stroke", highlighted ? "#000000" : (style.outline || "#222222"));
+      shape.setAttribute("stroke-width", highlighted ? "2.5" : "1.5");
+    }
     shape.setAttribute("stroke-linejoin", "round");
     svg.appendChild(shape);
+    if (certainty === "unknown") {
+      // a white halo keeps the "?" legible where it crosses the outline (stars, triangles)
+      var mark = document.createElementNS(SVG, "text");
+      var small = name === "triangle" || name === "star";
+      mark.setAttribute("x", "12");
+      mark.setAttribute("y", name === "triangle" ? "14.5" : "12.5");
+      mark.setAttribute("text-anchor", "middle");
+      mark.setAttribute("dominant-baseline", "central");
+      mark.setAttribute("font-size", small ? "11" : "13");
+      mark.setAttribute("font-weight", "bold");
+      mark.setAttribute("font-family", "DejaVu Sans, Arial, sans-serif");
+      mark.setAttribute("fill", "#111111");
+      mark.setAttribute("stroke", "#ffffff");
+      mark.setAttribute("stroke-width", "2.5");
+      mark.setAttribute("paint-order", "stroke");
+      mark.setAttribute("class", "story-symbol-mark");
+      mark.textContent = "?";
+      svg.appendChild(mark);
+    }
     return svg;
+  }
+
+  /** "280 km", "25.0 km", "800 m": distances as the main map writes them. */
+  function formatDistance(metres) {
+    return metres >= 1000 ? (metres / 1000).toFixed(metres >= 100000 ? 0 : 1) + " km"
+      : Math.round(metres) + " m";
+  }
+
+  /** "50 km" rather than "50.0 km", for round limits. */
+  function roundKm(metres) {
+    return metres >= 1000 && metres % 1000 === 0 ? (metres / 1000) + " km" : formatDistance(metres);
+  }
+
+  /** How well a feature's site is known: {certainty, radius} (story.py adds feature.site). */
+  function siteOf(feature) {
+    var site = feature.site || ["exact", 0];
+    return { certainty: site[0], radius: site[1] || 0 };
+  }
+
+  /** "site unknown (within about 280 km)", "site approximate (within about 25.0 km)" or "". */
+  function siteNote(site) {
+    if (site.certainty !== "approximate" && site.certainty !== "unknown") { return ""; }
+    return "site " + site.certainty +
+      (site.radius > 0 ? " (within about " + formatDistance(site.radius) + ")" : "");
   }
 
   function lineSwatch(style, area) {
@@ -146,18 +205,22 @@
   var layerNames = Object.keys(data.layers);
   var leafletLayers = {};   // name -> L.GeoJSON
   var featureLayers = {};   // name -> [{id, layer, isPoint}]
+  var circleLayers = {};    // name -> L.LayerGroup of uncertainty circles
+  var circleMax = data.circle_max_m || 50000;
 
   layerNames.forEach(function (name) {
     var info = data.layers[name];
     var style = info.style;
     var items = [];
     featureLayers[name] = items;
+    circleLayers[name] = L.layerGroup();
     var group = L.geoJSON({ type: "FeatureCollection", features: info.features }, {
       style: function (feature) { return pathStyle(info, feature.properties); },
       pointToLayer: function (feature, latlng) {
         var size = style.marker;
         var look = pointLook(style, (feature.properties || {}).category);
-        var icon = L.divIcon({ className: "story-marker", html: shapeSvg(style, size, false, look),
+        var icon = L.divIcon({ className: "story-marker",
+          html: shapeSvg(style, size, false, look, siteOf(feature).certainty),
           iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
         return L.marker(latlng, { icon: icon, keyboard: false });
       },
@@ -165,15 +228,63 @@
         var props = feature.properties || {};
         var start = /^\d{4}/.test(props.start_date || "") ?
           parseInt(props.start_date.slice(0, 4), 10) : null;
-        items.push({ id: props.id, layer: layer, isPoint: feature.geometry &&
-          /Point$/.test(feature.geometry.type), name: props.name, start: start, props: props });
-        if (props.name) {
-          layer.bindTooltip(el("span", null, props.name), { direction: "auto" });
+        var isPoint = !!feature.geometry && /Point$/.test(feature.geometry.type);
+        var site = siteOf(feature);
+        var item = { id: props.id, layer: layer, isPoint: isPoint, name: props.name,
+          start: start, props: props, site: site, note: siteNote(site), circle: null };
+        items.push(item);
+        if (feature.geometry.type === "Point" && site.radius > 0) {
+          // the uncertainty circle, as on the main map: dashed, always drawn up to circleMax;
+          // a site known less well ("?") shows it only while its symbol is hovered
+          var large = site.radius > circleMax;
+          item.circle = L.circle(layer.getLatLng(), { radius: site.radius, color: style.color,
+            weight: large ? 2.5 : 2, dashArray: "6 5", fill: !large, fillColor: style.fill,
+            fillOpacity: 0.08, interactive: false,
+            className: "story-uncertainty" + (large ? " story-uncertainty-large" : "") });
+          item.circle._storyLarge = large;
+          if (large) {
+            layer.on("mouseover", function () { showCircle(name, item, true); });
+            layer.on("mouseout", function () { showCircle(name, item, false); });
+          }
+        }
+        if (isPoint) {
+          layer.on("add", function () { describe(item); });
+        }
+        if (props.name || item.note) {
+          layer.bindTooltip(tipContent(item), { direction: "auto" });
         }
       }
     });
     leafletLayers[name] = group;
   });
+
+  /** A feature's tooltip: its name and, for a site not known exactly, how well it is known. */
+  function tipContent(item) {
+    var tip = el("span", "story-tip", item.name || item.id || "");
+    if (item.note) {
+      tip.appendChild(el("span", "story-tip-note", item.note));
+    }
+    return tip;
+  }
+
+  /** Screen-reader text of a point symbol: its name and how well its site is known. */
+  function describe(item) {
+    var node = item.layer.getElement && item.layer.getElement();
+    if (!node) { return; }
+    node.setAttribute("role", "img");
+    node.setAttribute("aria-label", (item.name || item.id || "(unnamed)") +
+      (item.note ? ": " + item.note : ""));
+  }
+
+  /** Add or remove an uncertainty circle; a large one only while asked for (hover). */
+  function showCircle(name, item, on) {
+    var circles = circleLayers[name];
+    if (on && leafletLayers[name].hasLayer(item.layer) && !circles.hasLayer(item.circle)) {
+      circles.addLayer(item.circle);
+    } else if (!on && circles.hasLayer(item.circle)) {
+      circles.removeLayer(item.circle);
+    }
+  }
 
   // a highlighted feature shows its name permanently; the others on hover or focus
   function label(item, permanent) {
@@ -181,8 +292,7 @@
     var tip = item.layer.getTooltip();
     if (tip && tip.options.permanent === permanent) { return; }
     item.layer.unbindTooltip();
-    item.layer.bindTooltip(el("span", null, item.name),
-      { direction: "auto", permanent: permanent });
+    item.layer.bindTooltip(tipContent(item), { direction: "auto", permanent: permanent });
   }
 
   function setHighlight(name, highlight) {
@@ -197,9 +307,14 @@
         var size = on ? style.marker_highlight : style.marker;
         item.layer.setIcon(L.divIcon({
           className: "story-marker" + (on ? " story-marker-highlight" : ""),
-          html: shapeSvg(style, size, on, pointLook(style, item.props.category)),
+          html: shapeSvg(style, size, on, pointLook(style, item.props.category),
+            item.site.certainty),
           iconSize: [size, size], iconAnchor: [size / 2, size / 2] }));
+        describe(item);
         item.layer.setOpacity(any && !on ? 0.55 : 1);
+        if (item.circle) {
+          item.circle.setStyle({ opacity: any && !on ? 0.5 : 1, weight: on ? 3 : 2 });
+        }
         item.layer.setZIndexOffset(on ? 1000 : 0);
         label(item, on && labels);
       } else {
@@ -228,6 +343,19 @@
     });
   }
 
+  /** Which symbol variants a step shows: {approximate: n, unknown: n} point features. */
+  function siteVariants(step) {
+    var found = { approximate: 0, unknown: 0 };
+    step.layers.forEach(function (name) {
+      featureLayers[name].forEach(function (item) {
+        if (item.isPoint && inYear(item, step) && found[item.site.certainty] !== undefined) {
+          found[item.site.certainty] += 1;
+        }
+      });
+    });
+    return found;
+  }
+
   function inYear(item, step) {
     return step.until === null || step.until === undefined || item.start === null ||
       item.start <= step.until;
@@ -243,9 +371,13 @@
         var show = inYear(item, step);
         if (show && !group.hasLayer(item.layer)) { group.addLayer(item.layer); }
         if (!show && group.hasLayer(item.layer)) { group.removeLayer(item.layer); }
+        if (item.circle) { showCircle(name, item, show && !item.circle._storyLarge); }
       });
       if (want && !has) { group.addTo(map); }
       if (!want && has) { map.removeLayer(group); }
+      var circles = circleLayers[name];
+      if (want && !map.hasLayer(circles)) { circles.addTo(map); }
+      if (!want && map.hasLayer(circles)) { map.removeLayer(circles); }
     });
     // draw in the step's order: areas at the bottom, points on top
     step.layers.forEach(function (name) {
@@ -305,14 +437,42 @@
       }
       legend.appendChild(li);
     });
-    var names = [];
+    // highlighted features by how well their sites are known: "A; B – each site unknown (...)"
+    var notes = [], byNote = {};
     step.layers.forEach(function (name) {
       featureLayers[name].forEach(function (item) {
-        if (step.highlight.indexOf(item.id) >= 0 && names.indexOf(item.name) < 0) {
-          names.push(item.name || item.id);
+        if (step.highlight.indexOf(item.id) >= 0 && inYear(item, step)) {
+          var text = item.name || item.id;
+          if (!byNote[item.note]) { byNote[item.note] = []; notes.push(item.note); }
+          if (byNote[item.note].indexOf(text) < 0) { byNote[item.note].push(text); }
         }
       });
     });
+    var names = notes.map(function (note) {
+      var group = byNote[note];
+      return group.join("; ") + (!note ? "" : " \u2013 " + (group.length > 1 ? "each " : "") +
+        note);
+    });
+    var vague = siteVariants(step);
+    if (vague.approximate || vague.unknown) {
+      // what the hollow, dashed and "?" symbols mean, as in the main map's legend
+      var grey = { fill: "#888888", shape: "circle", outline: "#222222" };
+      if (vague.approximate) {
+        var approx = el("li", "story-legend-item story-legend-approx");
+        approx.appendChild(shapeSvg(grey, 24, false, null, "approximate"));
+        approx.appendChild(el("span", null, "Hollow, dashed symbol: site approximate; " +
+          "the dashed circle shows how far off it may be"));
+        legend.appendChild(approx);
+      }
+      if (vague.unknown) {
+        var unknown = el("li", "story-legend-item story-legend-unknown");
+        unknown.appendChild(shapeSvg(grey, 24, false, null, "unknown"));
+        unknown.appendChild(el("span", null, "\u201c?\u201d symbol: site unknown, known only " +
+          "within more than " + roundKm(circleMax) + " (its circle shows on hover)"));
+        legend.appendChild(unknown);
+      }
+      legend.appendChild(el("li", "story-legend-note", "Solid symbols are exact sites."));
+    }
     if (step.until !== null && step.until !== undefined) {
       legend.appendChild(el("li", "story-legend-note",
         "Sites and events dated after " + step.until + " are not shown."));
@@ -491,13 +651,27 @@
         var start = /^\d{4}/.test(sd) ? parseInt(sd.slice(0, 4), 10) : null;
         if (!g || !inYear({ start: start }, step)) { return; }
         var on = step.highlight.indexOf((f.properties || {}).id) >= 0;
+        var site = siteOf(f);
         var parts = g.type.indexOf("Multi") === 0 ? g.coordinates : [g.coordinates];
         var kind = g.type.replace("Multi", "");
         parts.forEach(function (part) {
           if (kind === "Point") {
             var q = project(part);
             var size = on ? 30 : 18;
-            var icon = shapeSvg(style, size, on, pointLook(style, (f.properties || {}).category));
+            if (site.certainty === "approximate" && site.radius > 0) {
+              // radius in Mercator units at this latitude, then in pixels
+              var ring = document.createElementNS(SVG, "circle");
+              ring.setAttribute("cx", q[0]); ring.setAttribute("cy", q[1]);
+              ring.setAttribute("r", String((site.radius / (6378137 *
+                Math.cos(part[1] * Math.PI / 180)) * scale).toFixed(1)));
+              ring.setAttribute("fill", style.fill); ring.setAttribute("fill-opacity", "0.08");
+              ring.setAttribute("stroke", style.color); ring.setAttribute("stroke-width", "2");
+              ring.setAttribute("stroke-dasharray", "6 5");
+              ring.setAttribute("class", "story-uncertainty");
+              clip.appendChild(ring);
+            }
+            var icon = shapeSvg(style, size, on, pointLook(style, (f.properties || {}).category),
+              site.certainty);
             icon.setAttribute("x", String(q[0] - size / 2));
             icon.setAttribute("y", String(q[1] - size / 2));
             clip.appendChild(icon);
@@ -537,6 +711,12 @@
       section.appendChild(printMap(step));
       var legend = el("p", "story-print-legend",
         "On the map: " + step.layers.map(function (n) { return data.layers[n].title; }).join("; "));
+      var vague = siteVariants(step);
+      if (vague.approximate || vague.unknown) {
+        legend.textContent += ". Hollow, dashed symbols: sites approximate (dashed circle: how " +
+          "far off)" + (vague.unknown ? "; \u201c?\u201d: site unknown, within more than " +
+          roundKm(circleMax) : "") + ".";
+      }
       section.appendChild(legend);
       step.text.split(/\n\s*\n/).forEach(function (para) {
         section.appendChild(el("p", "story-print-text", para.replace(/\s*\n\s*/g, " ")));
@@ -580,11 +760,15 @@
           : item.layer.getElement();
         var svg = item.isPoint ? node.parentNode : null;
         return { id: item.id, category: item.props.category || null,
-          iso_a2: item.props.iso_a2 || null,
+          iso_a2: item.props.iso_a2 || null, certainty: item.site.certainty,
+          radius: item.site.radius, note: item.note,
+          circle: !!item.circle && circleLayers[name].hasLayer(item.circle),
+          mark: item.isPoint ? !!svg.querySelector(".story-symbol-mark") : false,
+          label: item.isPoint ? item.layer.getElement().getAttribute("aria-label") : null,
           stroke: node.getAttribute("stroke"), fill: node.getAttribute("fill"),
           dash: node.getAttribute("stroke-dasharray"),
           width: parseFloat(node.getAttribute("stroke-width")),
-          shape: svg ? svg.getAttribute("class").replace(/^.*story-symbol-/, "") : null };
+          shape: svg ? /story-symbol-(\w+)/.exec(svg.getAttribute("class"))[1] : null };
       });
     },
     highlighted: function () {
