@@ -231,7 +231,9 @@
         var isPoint = !!feature.geometry && /Point$/.test(feature.geometry.type);
         var site = siteOf(feature);
         var item = { id: props.id, layer: layer, isPoint: isPoint, name: props.name,
-          start: start, props: props, site: site, note: siteNote(site), circle: null };
+          start: start, props: props, site: site, circle: null,
+          // how well a site is known (points only: lines and areas keep their catalog look)
+          note: isPoint ? siteNote(site) : "" };
         items.push(item);
         if (feature.geometry.type === "Point" && site.radius > 0) {
           // the uncertainty circle, as on the main map: dashed, always drawn up to circleMax;
@@ -438,13 +440,14 @@
       legend.appendChild(li);
     });
     // highlighted features by how well their sites are known: "A; B – each site unknown (...)"
-    var notes = [], byNote = {};
+    var notes = [], byNote = {}, kinds = {};
     step.layers.forEach(function (name) {
       featureLayers[name].forEach(function (item) {
         if (step.highlight.indexOf(item.id) >= 0 && inYear(item, step)) {
           var text = item.name || item.id;
           if (!byNote[item.note]) { byNote[item.note] = []; notes.push(item.note); }
           if (byNote[item.note].indexOf(text) < 0) { byNote[item.note].push(text); }
+          if (item.isPoint) { kinds[item.site.certainty] = true; }
         }
       });
     });
@@ -479,7 +482,9 @@
     }
     if (names.length) {
       var li = el("li", "story-legend-item story-legend-highlight");
-      li.appendChild(shapeSvg({ fill: "#ffffff", shape: "circle" }, 24, true));
+      // the swatch in the variant of the highlighted sites when they share one
+      var only = Object.keys(kinds).length === 1 ? Object.keys(kinds)[0] : "exact";
+      li.appendChild(shapeSvg({ fill: "#ffffff", shape: "circle" }, 24, true, null, only));
       li.appendChild(el("span", null, "Highlighted: " + names.join("; ")));
       legend.appendChild(li);
     }
