@@ -339,7 +339,45 @@ def validate_features(
             if fid in seen:
                 problems.append(Problem(source, f"duplicate id {fid!r}", label))
             seen.add(fid)
+    if _looks_swapped(features):
+        problems.append(Problem(source, "no coordinate lies in Tajikistan, but every one does with "
+                                "longitude and latitude swapped: the file looks like [lat, lon] "
+                                "(GeoJSON and geomap expect [lon, lat])"))
     return problems
+
+
+#: Tajikistan's bounding box (lon/lat), for spotting a layer written [lat, lon].
+TAJIKISTAN_BOUNDS = (67.34, 36.67, 75.15, 41.04)
+
+
+def _looks_swapped(features: list[Any]) -> bool:
+    """Tell whether a whole layer lies in Tajikistan only when read [lat, lon].
+
+    A geomap layer written with swapped axes lands in the Arctic (lon 37-41, lat 67-75), still in
+    range; reading every position the other way round is the tell. Mixed layers are left alone.
+    """
+    west, south, east, north = TAJIKISTAN_BOUNDS
+    count = 0
+    for feature in features:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        for x, y in _positions(coords):
+            if (west <= x <= east and south <= y <= north) or not (
+                west <= y <= east and south <= x <= north
+            ):
+                return False
+            count += 1
+    return count > 0
+
+
+def _positions(coords: Any) -> Iterable[tuple[float, float]]:
+    """Yield the (x, y) of every position in GeoJSON ``coordinates``; skip malformed parts."""
+    if isinstance(coords, list | tuple):
+        if len(coords) >= 2 and all(isinstance(c, int | float) for c in coords[:2]):
+            yield float(coords[0]), float(coords[1])
+        else:
+            for part in coords:
+                yield from _positions(part)
 
 
 def validate_geojson_file(path: str | Path, *, curated: bool = True) -> list[Problem]:

@@ -2,6 +2,8 @@
 
 import copy
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -211,3 +213,34 @@ def test_user_layers_may_wind_rings_either_way(tmp_path):
     path = write(tmp_path, [user])
     assert validate_layer(path, curated=False) == []
     assert any("clockwise" in str(p) for p in validate_layer(path, curated=True))
+
+
+def test_a_layer_written_lat_lon_is_flagged_as_swapped(tmp_path):
+    """Tajik sites written [lat, lon] stay in range (the Arctic), so the whole layer is the tell."""
+    swapped = write(tmp_path, [
+        feature(id="a", geometry={"type": "Point", "coordinates": [38.56, 68.78]}),  # Dushanbe
+        feature(id="b", geometry={"type": "Point", "coordinates": [37.49, 71.55]}),  # Khorog
+    ], name="swapped.geojson")
+    (message,) = messages(swapped, curated=False)
+    assert message.startswith(f"{swapped}: no coordinate lies in Tajikistan")
+    assert "[lat, lon]" in message
+    # Arkhangelsk data (a real place at lon 40.5, lat 64.5) is not mistaken for a swapped layer,
+    # nor is a layer with one site really in Tajikistan
+    north = write(tmp_path, [feature(geometry={"type": "Point", "coordinates": [40.5, 64.5]})],
+                  name="north.geojson")
+    mixed = write(tmp_path, [
+        feature(id="a", geometry={"type": "Point", "coordinates": [38.56, 68.78]}),
+        feature(id="b", geometry={"type": "Point", "coordinates": [68.78, 38.56]}),
+    ], name="mixed.geojson")
+    assert messages(north, curated=False) == [] and messages(mixed, curated=False) == []
+
+
+def test_a_swapped_geopackage_is_refused_by_validate(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "sites.gpkg"
+    gpd.GeoDataFrame({"name": ["Dushanbe"]}, geometry=[Point(38.56, 68.78)], crs=4326).to_file(path)
+    proc = subprocess.run([sys.executable, "-m", "geomap.cli", "validate", str(path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "[lat, lon]" in proc.stdout + proc.stderr
