@@ -665,8 +665,8 @@ def _draw_areas(ax: Any, projected: Any, style: Mapping[str, Any], z: int, on: A
 
 
 def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, on: Any,
-                 z: int, k: float, name: str, *, sites: tuple[Any, Any] | None = None,
-                 lonlat: Any = None, crs: str | None = None) -> list[Any]:
+                 z: int, k: float, name: str, *, sites: tuple[Any, Any], lonlat: Any,
+                 crs: str) -> list[Any]:
     """Draw point symbols (by category where the style says so); return legend handles.
 
     ``sites`` (certainty and radius of each point, :func:`_sites`) draws approximate sites as
@@ -679,12 +679,9 @@ def _draw_points(ax: Any, projected: Any, style: Mapping[str, Any], title: str, 
     from matplotlib.colors import to_rgba
     from matplotlib.lines import Line2D
 
-    if sites is None:
-        sites = (np.array(["exact"] * len(projected), dtype=object),
-                 np.zeros(len(projected)))
     certainty, radii = sites
     circled = (certainty == "approximate") & (radii > 0)
-    if circled.any() and lonlat is not None and crs is not None:
+    if circled.any():
         circles = _geodesic_circles(lonlat[circled], radii[circled], crs)
         faded = on is None or not on.any()
         circles.plot(ax=ax, color=to_rgba(style["fill"], 0.08), edgecolor="none", zorder=z + 15,
