@@ -788,14 +788,19 @@
       return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
     }
 
+    /** The permanent labels on the map now, most important first. */
+    function drawnLabels() {
+      return state.labels.filter(function (label) {
+        return label.tip.getElement() && map.hasLayer(label.marker);
+      });
+    }
+
     function declutter() {
       if (!state.labels.length) { return; }
       // boxes grow 2 px sideways; the line box has ~5 px of air above and below 11 px text,
       // so they shrink 1 px vertically: labels in adjacent rows may touch, never overlap text
       var view = map.getContainer().getBoundingClientRect(), padX = 2, padY = -1;
-      var drawn = state.labels.filter(function (label) {
-        return label.tip.getElement() && map.hasLayer(label.marker);
-      });
+      var drawn = drawnLabels();
       // read: one layout for every box
       drawn.forEach(function (label) {
         var r = label.tip.getElement().getBoundingClientRect();
@@ -824,9 +829,7 @@
     geomap.declutter = declutter;
     /** The permanent labels drawn: [{name, hidden}], most important first. */
     geomap.labels = function () {
-      return state.labels.filter(function (label) {
-        return label.tip.getElement() && map.hasLayer(label.marker);
-      }).map(function (label) {
+      return drawnLabels().map(function (label) {
         return {name: String(label.item.p.name), hidden: label.hidden};
       });
     };
