@@ -24,7 +24,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -298,22 +298,34 @@ def _feature_row(geometry: dict, props: dict, digits: int, bbox: list[float]) ->
         "type": geometry["type"],
         "coordinates": _round_coords(geometry["coordinates"], digits, bbox),
     }
-    precision = props.get("precision")
-    approx = isinstance(precision, int | float) and not isinstance(precision, bool) and (
-        precision != 1)
-    radius = _number(props.get("coordinate_uncertainty_m")) or 0.0
+    radius = site_radius(props)
     status = props.get("status")
     ended = status is None or status in ENDED_STATUSES
-    if approx and radius <= 0:
-        radius = DEFAULT_UNCERTAINTY_M.get(int(precision), 0.0)
     return [
         geometry,
         props,
         _year(props.get("start_date")),
         _year(props.get("end_date")) if ended else None,
-        1 if approx else 0,
-        radius if approx else 0,
+        0 if radius is None else 1,
+        0 if radius is None else radius,
     ]
+
+
+def site_radius(props: Mapping[str, Any]) -> float | None:
+    """Return the uncertainty radius (metres) of an approximate site, or None for an exact one.
+
+    The map's rule, shared with :func:`geomap.story.site_certainty`: a site is approximate when
+    its IATI ``precision`` is a number other than 1; its radius is its
+    ``coordinate_uncertainty_m`` or, when that is missing or not positive, the default of its
+    code (:data:`DEFAULT_UNCERTAINTY_M`, 0 for a code without one).
+    """
+    precision = _number(props.get("precision"))
+    if precision is None or precision == 1:
+        return None
+    radius = _number(props.get("coordinate_uncertainty_m")) or 0.0
+    if radius <= 0:
+        radius = DEFAULT_UNCERTAINTY_M.get(int(precision), 0.0)
+    return radius
 
 
 def _jsonable(value: Any) -> Any:

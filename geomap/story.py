@@ -732,8 +732,8 @@ _PAGE_PROPERTIES = ("id", "name", "category", "iso_a2", "start_date", "end_date"
 def site_certainty(props: Mapping[str, Any], *, context: bool = False) -> tuple[str, float]:
     """Return ``(certainty, radius_m)`` of a feature's site, by the main map's rule.
 
-    As :mod:`geomap.render` and ``geomap.js`` read it: a feature of a non-basemap layer whose
-    IATI ``precision`` is a number other than 1 is *approximate*, within its
+    As :func:`geomap.render.site_radius` and ``geomap.js`` read it: a feature of a non-basemap
+    layer whose IATI ``precision`` is a number other than 1 is *approximate*, within its
     ``coordinate_uncertainty_m`` (or, when that is missing, the default radius of its code,
     :data:`geomap.render.DEFAULT_UNCERTAINTY_M`); beyond
     :data:`geomap.render.UNCERTAINTY_CIRCLE_MAX_M` its site is *unknown*. Everything else
@@ -746,16 +746,12 @@ def site_certainty(props: Mapping[str, Any], *, context: bool = False) -> tuple[
     >>> site_certainty({"precision": 1}), site_certainty({"precision": 3}, context=True)
     (('exact', 0.0), ('exact', 0.0))
     """
-    from geomap.render import DEFAULT_UNCERTAINTY_M, UNCERTAINTY_CIRCLE_MAX_M
+    from geomap.render import UNCERTAINTY_CIRCLE_MAX_M, site_radius
 
-    precision = props.get("precision")
-    if context or not _number(precision) or precision != precision or precision == 1:
+    radius = None if context else site_radius(props)
+    if radius is None:
         return "exact", 0.0
-    radius = props.get("coordinate_uncertainty_m")
-    radius = float(radius) if _number(radius) and radius == radius and radius > 0 else 0.0
-    if radius <= 0:
-        radius = float(DEFAULT_UNCERTAINTY_M.get(int(precision), 0.0))
-    return ("unknown" if radius > UNCERTAINTY_CIRCLE_MAX_M else "approximate"), radius
+    return ("unknown" if radius > UNCERTAINTY_CIRCLE_MAX_M else "approximate"), float(radius)
 
 
 def symbol_name(symbol: Any) -> str:
