@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from geomap import assets, catalog
 from geomap._files import check_target, write_atomic
 from geomap.errors import RenderError
-from geomap.schema import CATEGORIES, PRECISION_CODES
+from geomap.schema import CATEGORIES, PRECISION_CODES, TAJIKISTAN_BOUNDS
 
 if TYPE_CHECKING:
     import folium
@@ -56,8 +56,9 @@ CANVAS_THRESHOLD = 1000
 #: Decimal places kept in coordinates (5 ~ 1 m); layers above LARGE_LAYER features keep 4 (~10 m).
 DIGITS = 5
 LARGE_LAYER = 10_000
-#: Used when the data give no bounds: Tajikistan (west, south, east, north).
-TAJIKISTAN_BBOX = (67.34, 36.67, 75.15, 41.04)
+#: Used when the data give no bounds: Tajikistan (west, south, east, north), the box
+#: ``geomap validate`` also uses to spot a layer written [lat, lon].
+TAJIKISTAN_BBOX = TAJIKISTAN_BOUNDS
 HOME_COUNTRY = "TJ"
 
 #: Uncertainty circles up to this radius are always drawn; a point whose site is less well known

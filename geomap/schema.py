@@ -346,7 +346,8 @@ def validate_features(
     return problems
 
 
-#: Tajikistan's bounding box (lon/lat), for spotting a layer written [lat, lon].
+#: Tajikistan's bounding box (lon/lat), for spotting a layer written [lat, lon]; the main map
+#: falls back to it too (``geomap.render.TAJIKISTAN_BBOX``).
 TAJIKISTAN_BOUNDS = (67.34, 36.67, 75.15, 41.04)
 
 
