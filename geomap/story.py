@@ -644,7 +644,6 @@ def _own_layer(
         attribution=f"{name}: user layer",
         style={"color": user["color"], "fill_color": user["fillColor"],
                "symbol": user["symbol"]},
-        user=True,
     )
     return gdf
 
