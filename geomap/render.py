@@ -389,19 +389,13 @@ def _user_layer(
     """Validate and read one user layer (a file or a GeoDataFrame) into a JSON-ready layer."""
     import shapely
 
-    from geomap.readers import read_file
-    from geomap.schema import check_frame, check_layer
+    from geomap.schema import check_layer, read_checked
 
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         # one layer of a multi-layer file ("FILE|layername=NAME") is labelled by its name
         label = str(source).partition("|layername=")[2] or path.stem
-        if path.suffix.lower() in {".geojson", ".json"}:
-            check_layer(path, curated=False)  # the raw GeoJSON checks (RFC 7946) need the text
-            gdf = read_file(path)
-        else:
-            gdf = read_file(path)
-            check_frame(gdf, str(source))
+        gdf = read_checked(path)
     else:
         check_layer(source, curated=False)
         gdf = source

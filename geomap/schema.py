@@ -48,6 +48,7 @@ __all__ = [
     "check_frame",
     "check_layer",
     "location_problems",
+    "read_checked",
     "parse_date",
     "validate_geojson_file",
     "validate_layer",
@@ -405,8 +406,31 @@ def validate_geojson_file(path: str | Path, *, curated: bool = True) -> list[Pro
         raise LayerReadError(f"{source}: FeatureCollection has no 'features' list")
     problems = []
     if "crs" in data:
-        problems.append(Problem(source, "has a 'crs' member (RFC 7946 GeoJSON is always WGS84)"))
+        if curated:
+            problems.append(Problem(source, "has a 'crs' member (RFC 7946 GeoJSON is always "
+                                    "WGS84)"))
+        elif not _is_lonlat_wgs84(data["crs"]):
+            # legacy GeoJSON in another CRS (GDAL writes one): geomap's reader reprojects it,
+            # so check the features as read
+            from geomap import readers
+
+            return _frame_problems(readers.read_file(path), source, curated=False)
+        # a user's file naming CRS84 (as GDAL and QGIS write by default) is lon/lat already
     return problems + validate_features(data["features"], source, curated=curated)
+
+
+def _is_lonlat_wgs84(crs: Any) -> bool:
+    """Tell whether a GeoJSON ``crs`` member names WGS84 longitude/latitude (CRS84, EPSG:4326)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if not isinstance(name, str):
+        return False
+    try:
+        return CRS.from_user_input(name).equals(CRS("OGC:CRS84"), ignore_axis_order=True)
+    except CRSError:
+        return False
 
 
 def validate_layer(
@@ -466,6 +490,24 @@ def check_frame(gdf: Any, source: str, *, curated: bool = False) -> None:
     once to use.
     """
     _raise_problems(_frame_problems(gdf, source, curated=curated))
+
+
+def read_checked(path: str | Path, *, layer: str | None = None) -> Any:
+    """Read a user's layer file once and raise :class:`LayerValidationError` if it breaks the rules.
+
+    GeoJSON is checked on its raw text first (RFC 7946 rules such as a ``crs`` member are lost
+    once read); any other format is checked as the frame it reads into. ``layer`` (or
+    ``FILE|layername=NAME``) chooses one layer of a file that holds several.
+    """
+    from geomap import readers
+
+    path = Path(path)
+    if path.suffix.lower() in {".geojson", ".json"}:
+        check_layer(path, curated=False)
+        return readers.read_file(path, layer=layer)
+    gdf = readers.read_file(path, layer=layer)
+    check_frame(gdf, str(path) + (f"|layername={layer}" if layer else ""))
+    return gdf
 
 
 def _raise_problems(problems: list[Problem]) -> None:

@@ -21,7 +21,7 @@ A story is a small YAML or JSON file (see :func:`load_story` and the README sect
 name to a file that :func:`geomap.readers.read_file` reads (GeoJSON, GeoPackage, Shapefile,
 KML, GeoParquet, CSV; ``FILE|layername=NAME`` picks a layer of a GeoPackage), relative to the
 story file. Each file is read once and checked with the user-layer rules of ``geomap map
---add`` (:func:`geomap.schema.check_frame`); its name must not be a curated layer's. Steps then
+--add`` (:func:`geomap.schema.read_checked`); its name must not be a curated layer's. Steps then
 name it in ``layers`` and its feature ids in ``highlight`` like a curated layer, and it is drawn
 in the user-layer colours of the main map (:data:`geomap.render.USER_STYLES`).
 
@@ -558,8 +558,7 @@ def _read_files(
     be read, and the problems, each naming the entry (``field 'files' entry 'trip': ...``).
     """
     from geomap.errors import LayerReadError, LayerValidationError
-    from geomap.readers import read_file
-    from geomap.schema import check_frame
+    from geomap.schema import read_checked
 
     if not isinstance(entries, dict):
         return {}, set(), [
@@ -589,8 +588,7 @@ def _read_files(
         if not path.is_absolute():
             path = folder / path
         try:
-            gdf = read_file(path, layer=layer or None)
-            check_frame(gdf, str(path) + (f"|layername={layer}" if layer else ""))
+            gdf = read_checked(path, layer=layer or None)
         except (LayerReadError, LayerValidationError) as exc:
             message = str(exc).replace(
                 "choose one with --layer NAME (or FILE|layername=NAME)",

@@ -244,3 +244,36 @@ def test_a_swapped_geopackage_is_refused_by_validate(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "geomap.cli", "validate", str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "[lat, lon]" in proc.stdout + proc.stderr
+
+
+def test_a_user_geojson_written_by_gdal_is_accepted_with_its_crs84_member(tmp_path):
+    """GDAL, QGIS and geopandas write a CRS84 'crs' member by default: lon/lat, so no problem."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    path = tmp_path / "from_qgis.geojson"
+    gpd.GeoDataFrame({"name": ["Khorog"]}, geometry=[Point(71.55, 37.49)], crs=4326).to_file(
+        path, driver="GeoJSON")
+    assert "CRS84" in json.loads(path.read_text())["crs"]["properties"]["name"]
+    assert messages(path, curated=False) == []
+    assert any("'crs' member" in m for m in messages(path, curated=True))  # curated: strict
+    proc = subprocess.run([sys.executable, "-m", "geomap.cli", "map", "--add", str(path), "-l",
+                           "gbao", "-o", str(tmp_path / "m.html")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_a_legacy_projected_user_geojson_is_checked_as_read(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    utm = gpd.GeoDataFrame({"name": ["Khorog"]}, geometry=[Point(71.55, 37.49)],
+                           crs=4326).to_crs(32642)
+    data = json.loads(utm.to_json())
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32642"}}
+    path = tmp_path / "utm.geojson"
+    path.write_text(json.dumps(data))
+    assert messages(path, curated=False) == []  # read and reprojected, not "out of range"
+    data["features"] = [dict(data["features"][0], properties={"id": "k", "name": name})
+                        for name in ("Khorog", "Khorog again")]
+    path.write_text(json.dumps(data))
+    assert messages(path, curated=False) == [f"{path}: feature k: duplicate id 'k'"]
