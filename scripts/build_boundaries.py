@@ -951,8 +951,13 @@ def named_stretches(lines: list[Any]) -> list[list[tuple[float, float, int]]]:
     return out
 
 
-def _countries_of(geom: Any, countries: dict[str, dict]) -> tuple[str | None, list[str]]:
-    """Return (the one country holding ``geom`` within its uncertainty, or None; all crossed)."""
+def _countries_of(
+    geom: Any, countries: dict[str, dict], zones: dict[str, Any]
+) -> tuple[str | None, list[str]]:
+    """Return (the one country holding ``geom`` within its uncertainty, or None; all crossed).
+
+    ``zones`` caches each country projected and widened by the uncertainty, built once per build.
+    """
     metres = _to_metres(geom)
     shares = []
     for iso, info in countries.items():
@@ -962,8 +967,10 @@ def _countries_of(geom: Any, countries: dict[str, dict]) -> tuple[str | None, li
     crossed = [iso for _, iso in sorted(shares)]
     # a border river (the Panj) lies within the uncertainty of both banks' countries: no one
     # country holds it
-    holders = [iso for iso in crossed if metres.within(
-        _to_metres(countries[iso]["geometry"]).buffer(RIVER_UNCERTAINTY_M))]
+    for iso in crossed:
+        if iso not in zones:
+            zones[iso] = _to_metres(countries[iso]["geometry"]).buffer(RIVER_UNCERTAINTY_M)
+    holders = [iso for iso in crossed if metres.within(zones[iso])]
     return (holders[0] if len(holders) == 1 else None), crossed
 
 
@@ -974,6 +981,7 @@ def river_features(countries: dict[str, dict]) -> list[dict]:
     lines = river_lines()
     pieces: dict[int, list[Any]] = {}
     unnamed: list[Any] = []
+    zones: dict[str, Any] = {}  # countries widened by the uncertainty, for _countries_of
     for line, spans in zip(lines, named_stretches(lines), strict=True):
         cursor = 0.0
         for start, end, index in spans:
@@ -992,7 +1000,7 @@ def river_features(countries: dict[str, dict]) -> list[dict]:
             sys.exit(f"build_boundaries: {RIVERS_EXTRACT}: no line is near two points of {name}")
         geom = snap(shapely.line_merge(MultiLineString(pieces[index])))
         used = [k for k in keys if _near_km(geom, *RIVER_POINTS[k][1:3]) <= RIVER_NEAR_KM]
-        iso, crossed = _countries_of(geom, countries)
+        iso, crossed = _countries_of(geom, countries, zones)
         features.append(feature(
             geom,
             id=river_id,
@@ -1026,7 +1034,7 @@ def river_features(countries: dict[str, dict]) -> list[dict]:
     unnamed.sort(key=lambda g: (-round(geodesic_km(g), 3), g.bounds))
     for number, line in enumerate(unnamed, 1):
         geom = snap(line)
-        iso, crossed = _countries_of(geom, countries)
+        iso, crossed = _countries_of(geom, countries, zones)
         features.append(feature(
             geom,
             id=f"river-wdbii-{number:03d}",
