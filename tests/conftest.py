@@ -17,6 +17,7 @@ or Chromium is missing; mark them ``@pytest.mark.browser``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -101,6 +102,19 @@ def output_dir() -> Path:
     """The git-ignored ``output/`` folder for artefacts such as screenshots."""
     OUTPUT_DIR.mkdir(exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture
+def readme_yaml(tmp_path):
+    """Return a writer: the first YAML block of README.md after ``marker``, as a story file."""
+    def write(marker: str) -> Path:
+        readme = Path(__file__).resolve().parent.parent / "README.md"
+        section = readme.read_text(encoding="utf-8").split(marker)[1]
+        path = tmp_path / "my_story.yaml"
+        path.write_text(re.search(r"```yaml\n(.*?)```", section, re.S).group(1), encoding="utf-8")
+        return path
+
+    return write
 
 
 # ------------------------------------------------------------------ a small catalog built in code

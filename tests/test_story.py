@@ -340,12 +340,8 @@ def test_bad_story_in_a_real_process_prints_one_line_per_problem(tmp_path):
     assert not out.exists()
 
 
-def test_readme_example_story_is_valid(tmp_path):
-    readme = Path(__file__).resolve().parent.parent / "README.md"
-    section = readme.read_text(encoding="utf-8").split("## Classroom: stories and pictures")[1]
-    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
-    path = tmp_path / "my_story.yaml"
-    path.write_text(example, encoding="utf-8")
+def test_readme_example_story_is_valid(tmp_path, readme_yaml):
+    path = readme_yaml("## Classroom: stories and pictures")
     story = load_story(path)
     assert [s.title for s in story.steps] == ["2016: posts on the Afghan border", "Dushanbe"]
     assert story.steps[1].view.zoom == 9

@@ -296,12 +296,8 @@ def test_hostile_file_data_stays_text_in_the_browser(browser_page, tmp_path):
     assert page.dialogs == [] and page.console_errors == [] and page.blocked_requests == []
 
 
-def test_readme_files_example_is_valid(own_files, tmp_path):
-    readme = Path(__file__).resolve().parent.parent / "README.md"
-    section = readme.read_text(encoding="utf-8").split("**Your own layers in a story.**")[1]
-    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
-    path = tmp_path / "my_story.yaml"
-    path.write_text(example, encoding="utf-8")
+def test_readme_files_example_is_valid(own_files, tmp_path, readme_yaml):
+    path = readme_yaml("**Your own layers in a story.**")
     story = load_story(path)
     assert list(story.files) == ["trip", "roads"]
     assert story.steps[0].highlight == ("trip-1",)
